@@ -1,0 +1,1 @@
+"""The county-scale benchmark (``make bench``): bench/county.py generates the data and measures the pages."""

@@ -1,0 +1,14 @@
+"""Settings for the benchmark's gunicorn: the project's own settings plus two bench-only changes.
+
+* ``bench.querycount.QueryCountMiddleware`` first in the chain, so every SQL statement a request runs
+  (session, user, scope, the page, the session save) is counted into the ``X-Query-Count`` header.
+* Session and CSRF cookies without the ``Secure`` flag: the runner talks plain HTTP to 127.0.0.1, and an
+  HTTP client never sends a Secure cookie over plain HTTP. Everything else is production (``DEBUG=0``).
+"""
+
+from minqing.settings import *  # noqa: F403
+from minqing.settings import MIDDLEWARE
+
+MIDDLEWARE = ["bench.querycount.QueryCountMiddleware", *MIDDLEWARE]
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False

@@ -1,0 +1,453 @@
+"""The numbers leaders are judged by (domain.md, dashboards): seven measures for a period.
+
+Every measure is a pair of ``Q`` objects over ``Petition`` — the cases in its denominator and the cases
+in its numerator (always a subset of the denominator). The same ``Q`` objects feed
+
+* the counts: one query per grouping (overall, by village, by department, by subject, by channel), each
+  a ``values(<group>).annotate(Count("pk", filter=Q))`` for all seven measures at once — conditional
+  aggregates, never a loop per village or department; and
+* the drill-down: ``cases(period, measure, part)`` filters ``Petition`` with the very same ``Q``, so a
+  number and the list behind it cannot disagree.
+
+A measure counts **cases**, each at most once per period. The states are those the case is in now (the
+figures of a past month can still move while its cases do: a late reply lands in the month it was given).
+
+The definitions (also shown on the numbers page, ``DEFINITIONS``) — period P = [from, to], whole days in
+Asia/Shanghai; "today" is the day the figures are computed:
+
+1. 响应率 ``response_rate`` = signed on time ÷ routed.
+   Denominator: cases whose (latest) routing ``routed_at`` falls in P. Numerator: of those, signed for
+   (``signed_at`` set) on or before the sign-for deadline ``sign_by``. A case returned by the department
+   without signing stays in the denominator and out of the numerator.
+2. 按期办结率 ``on_time_rate`` = replied by the deadline ÷ (replied + past the deadline unreplied).
+   Denominator: routed cases (with a reply deadline ``reply_by``) that either were replied in P (status
+   replied or closed and ``replied_at`` in P) or are still unreplied (assigned or in progress) with a
+   ``reply_by`` inside P that is before today. Numerator: replied in P on or before ``reply_by``.
+   Answers given at the desk (never routed, no deadline) are not counted.
+3. 解决率 ``resolution_rate`` = revisited and solved ÷ revisited.
+   Denominator: cases with a revisit (回访, reached: it wrote a ``revisit`` event) in P. Each case counts once,
+   by its **last** revisit in P (the last one recorded). Numerator: that revisit says the matter was solved
+   (``data.solved``).
+4. 满意率 ``satisfaction_rate`` = (满意 + k × 基本满意) ÷ revisited, with the same denominator and the same
+   last revisit as 3; k is ``settings.MINQING_SATISFACTION_BASIC_WEIGHT`` (1 by default, 0.9 in some
+   counties). The numerator cases are those satisfied or basically satisfied; the numerator *number* is
+   weighted. An unreached revisit writes no event and is not a valid revisit.
+5. 一次性化解率 ``first_time_resolution_rate`` = closed first time ÷ closed.
+   Denominator: cases closed (status closed) with ``closed_at`` in P. Numerator: of those, never reopened
+   (``reopen_count`` = 0) and closed by a satisfied revisit — a case a leader closed with a written reason
+   (``closed_without_satisfaction``) was not resolved and is not counted in the numerator.
+6. 化解在村率 ``village_resolution_rate`` = resolved in the village ÷ closed.
+   Denominator: as 5. Numerator: the lead department is a village committee (``Department.Kind.VILLAGE``)
+   and the case was closed by a satisfied revisit (not ``closed_without_satisfaction``).
+7. 重复访率 ``repeat_rate`` = repeat cases ÷ cases.
+   Denominator: cases received (``received_at``) in P, except those merged into another (a duplicate
+   record of the same matter). Numerator: of those, marked repeat (``is_repeat``).
+
+The value is numerator ÷ denominator (0–1, four decimals), ``None`` when the denominator is 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
+
+from django.conf import settings
+from django.db.models import Count, F, Max, Q, QuerySet
+from django.utils import timezone
+
+from dashboards.periods import Period
+from petitions.choices import RUNNING_STATUSES, Action, Channel, Satisfaction, Status
+from petitions.models import Department, Petition, PetitionEvent
+
+# --- The definitions -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measure:
+    key: str
+    label: str
+    numerator_label: str
+    denominator_label: str
+    definition: str  # for the page, in Chinese
+
+
+MEASURES: list[Measure] = [
+    Measure(
+        "response_rate",
+        "响应率",
+        "按时签收",
+        "交办",
+        "统计期内交办的诉求（按最近一次交办时间）中，在签收期限当日或之前签收的件数 ÷ 统计期内交办的件数。"
+        "被承办单位退回、未签收的诉求计入分母、不计入分子。",
+    ),
+    Measure(
+        "on_time_rate",
+        "按期办结率",
+        "按期答复",
+        "应答复",
+        "按期答复件数 ÷（统计期内答复的诉求 + 答复期限在统计期内且已过、仍未答复的诉求）。"
+        "答复的诉求指当前为已答复或已办结、最近一次答复时间在统计期内、交办时定有答复期限的诉求；"
+        "按期指答复日期不晚于答复期限。前台当场答复（未交办、无答复期限）不计。",
+    ),
+    Measure(
+        "resolution_rate",
+        "解决率",
+        "回访已解决",
+        "回访",
+        "统计期内有回访（联系上的回访）的诉求中，回访认为问题已解决的件数 ÷ 统计期内有回访的诉求件数。"
+        "同一诉求在统计期内回访多次的，只按最后一次回访计一件。",
+    ),
+    Measure(
+        "satisfaction_rate",
+        "满意率",
+        "满意 + k×基本满意",
+        "有效回访",
+        "（满意件数 + k × 基本满意件数）÷ 统计期内有有效回访的诉求件数；k 为基本满意的折算系数。"
+        "有效回访指联系上并记录了满意度的回访；同一诉求只按统计期内最后一次回访计。",
+    ),
+    Measure(
+        "first_time_resolution_rate",
+        "一次性化解率",
+        "一次化解",
+        "办结",
+        "统计期内办结的诉求中，从未因不满意退回重办、且经满意或基本满意回访办结的件数 ÷ 统计期内办结的件数。"
+        "领导说明理由办结（未经满意回访）的计入分母、不计入分子。",
+    ),
+    Measure(
+        "village_resolution_rate",
+        "化解在村率",
+        "在村化解",
+        "办结",
+        "统计期内办结的诉求中，牵头单位为村委会、且经满意或基本满意回访办结的件数 ÷ 统计期内办结的件数。",
+    ),
+    Measure(
+        "repeat_rate",
+        "重复访率",
+        "重复访",
+        "受理",
+        "统计期内受理的诉求中标记为重复访的件数 ÷ 统计期内受理的诉求件数（不含已合并的重复登记）。",
+    ),
+]
+MEASURE_KEYS = [m.key for m in MEASURES]
+MEASURES_BY_KEY = {m.key: m for m in MEASURES}
+
+#: The parts of a measure a number can link to. "missed" is the denominator less the numerator.
+PART_LABELS = {
+    "numerator": "分子",
+    "denominator": "分母",
+    "missed": "未达标",
+    "satisfied": "满意",
+    "basic": "基本满意",
+}
+#: Extra parts counted for one measure (satisfaction's two verdicts).
+EXTRA_PARTS = {"satisfaction_rate": ("satisfied", "basic")}
+
+
+def basic_weight() -> float:
+    """k, the weight of 基本满意 in 满意率 (setting ``MINQING_SATISFACTION_BASIC_WEIGHT``, 1 by default)."""
+    return float(getattr(settings, "MINQING_SATISFACTION_BASIC_WEIGHT", 1))
+
+
+# --- The Q objects ---------------------------------------------------------------------------------
+
+
+def _in(period: Period, field_name: str) -> Q:
+    """A datetime column inside the period."""
+    return Q(**{f"{field_name}__gte": period.start_at, f"{field_name}__lt": period.end_at})
+
+
+def _revisits_in(period: Period) -> QuerySet:
+    """The revisit events (one per reached revisit, written by petitions.workflow.petition_revisit) in P."""
+    return PetitionEvent.objects.filter(
+        action=Action.REVISIT, created_at__gte=period.start_at, created_at__lt=period.end_at
+    )
+
+
+def _last_revisits_in(period: Period) -> QuerySet:
+    """Each case's last revisit event in P. A case's events are written one after the other (the workflow's
+    compare-and-set serialises them), so its last revisit is the one with the highest id. An uncorrelated
+    grouped subquery, run once (a correlated "no later revisit" test made SQLite scan the events per row)."""
+    last_ids = _revisits_in(period).order_by().values("petition_id").annotate(last=Max("pk")).values("last")
+    return PetitionEvent.objects.filter(pk__in=last_ids)
+
+
+def _cases_of(events: QuerySet) -> Q:
+    return Q(pk__in=events.values("petition_id"))
+
+
+@dataclass(frozen=True)
+class Parts:
+    denominator: Q
+    numerator: Q  # only ever cases of the denominator
+    extra: dict[str, Q] = field(default_factory=dict)
+
+    def part(self, name: str) -> Q:
+        if name == "denominator":
+            return self.denominator
+        if name == "numerator":
+            return self.numerator
+        if name == "missed":
+            return self.denominator & ~self.numerator
+        return self.extra[name]
+
+
+def measure_parts(period: Period, today: dt.date | None = None) -> dict[str, Parts]:
+    """measure key → its ``Parts`` for ``period``. The one place the definitions above become queries."""
+    today = today or timezone.localdate()
+    closed_in = Q(status=Status.CLOSED) & _in(period, "closed_at")
+    resolved = Q(closed_without_satisfaction=False)
+
+    routed = _in(period, "routed_at")
+    signed_on_time = Q(signed_at__isnull=False, sign_by__isnull=False, signed_at__date__lte=F("sign_by"))
+
+    replied = Q(reply_by__isnull=False, replied_at__isnull=False, status__in=[Status.REPLIED, Status.CLOSED]) & _in(
+        period, "replied_at"
+    )
+    lapsed = Q(
+        status__in=RUNNING_STATUSES, reply_by__isnull=False, reply_by__gte=period.start, reply_by__lte=period.end
+    ) & Q(reply_by__lt=today)
+    replied_on_time = replied & Q(replied_at__date__lte=F("reply_by"))
+
+    revisits = _revisits_in(period)
+    revisited = _cases_of(revisits)
+    solved = _cases_of(_last_revisits_in(period).filter(data__solved=True))
+    # A satisfied or basically satisfied revisit closes the case and a closed case is never revisited again,
+    # so such a revisit is always the case's last one: no "last revisit" subquery is needed for them.
+    satisfied = _cases_of(revisits.filter(data__satisfaction=Satisfaction.SATISFIED))
+    basic = _cases_of(revisits.filter(data__satisfaction=Satisfaction.BASICALLY_SATISFIED))
+    satisfied_or_basic = _cases_of(
+        revisits.filter(data__satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED])
+    )
+
+    received = _in(period, "received_at") & ~Q(status=Status.MERGED)
+
+    return {
+        "response_rate": Parts(routed, routed & signed_on_time),
+        "on_time_rate": Parts(replied | lapsed, replied_on_time),
+        # The revisit subqueries below only ever name cases revisited in P: they are subsets of ``revisited``.
+        "resolution_rate": Parts(revisited, solved),
+        "satisfaction_rate": Parts(revisited, satisfied_or_basic, {"satisfied": satisfied, "basic": basic}),
+        "first_time_resolution_rate": Parts(closed_in, closed_in & resolved & Q(reopen_count=0)),
+        "village_resolution_rate": Parts(
+            closed_in, closed_in & resolved & Q(lead_department__kind=Department.Kind.VILLAGE)
+        ),
+        "repeat_rate": Parts(received, received & Q(is_repeat=True)),
+    }
+
+
+def relevant(parts: dict[str, Parts]) -> Q:
+    """The union of the denominators: no other case counts anywhere, so the queries start from these."""
+    return reduce(or_, (p.denominator for p in parts.values()))
+
+
+# --- The figures -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Figure:
+    numerator: float | int
+    denominator: int
+    parts: dict[str, int] = field(default_factory=dict)  # counts of the numerator's cases, extra parts
+
+    @property
+    def value(self) -> float | None:
+        if not self.denominator:
+            return None
+        return round(self.numerator / self.denominator, 4)
+
+    @property
+    def percent(self) -> str:
+        return "—" if self.value is None else f"{self.value * 100:.1f}%"
+
+    @property
+    def numerator_cases(self) -> int:
+        return self.parts.get("numerator", int(self.numerator))
+
+    @property
+    def missed(self) -> int:
+        return self.denominator - self.numerator_cases
+
+    def as_json(self) -> dict:
+        return {"value": self.value, "numerator": self.numerator, "denominator": self.denominator}
+
+
+def _aggregates(parts: dict[str, Parts], prefix: str = "") -> dict:
+    aggs = {}
+    for key, p in parts.items():
+        aggs[f"{prefix}{key}__d"] = Count("pk", filter=p.denominator)
+        aggs[f"{prefix}{key}__n"] = Count("pk", filter=p.numerator)
+        for name, q in p.extra.items():
+            aggs[f"{prefix}{key}__{name}"] = Count("pk", filter=q)
+    return aggs
+
+
+def _figures(row: dict, k: float, prefix: str = "") -> dict[str, Figure]:
+    out = {}
+    for key in MEASURE_KEYS:
+        d, n = row[f"{prefix}{key}__d"] or 0, row[f"{prefix}{key}__n"] or 0
+        extra = {name: row[f"{prefix}{key}__{name}"] or 0 for name in EXTRA_PARTS.get(key, ())}
+        numerator: float | int = n
+        if key == "satisfaction_rate":
+            weighted = extra["satisfied"] + k * extra["basic"]
+            numerator = int(weighted) if float(weighted).is_integer() else round(weighted, 2)
+        out[key] = Figure(numerator, d, {"numerator": n, **extra})
+    return out
+
+
+def compute(period: Period, *, today: dt.date | None = None, k: float | None = None) -> dict[str, Figure]:
+    """The seven measures over the whole township for ``period``: one query."""
+    return compute_many([period], today=today, k=k)[0]
+
+
+def compute_many(periods: list[Period], *, today: dt.date | None = None, k: float | None = None) -> list[dict]:
+    """The seven measures for several periods (a trend, a month beside the one before) in one query."""
+    k = basic_weight() if k is None else k
+    aggs, base = {}, []
+    for i, period in enumerate(periods):
+        parts = measure_parts(period, today)
+        aggs.update(_aggregates(parts, prefix=f"p{i}_"))
+        base.append(relevant(parts))
+    row = Petition.objects.filter(reduce(or_, base)).aggregate(**aggs)
+    return [_figures(row, k, prefix=f"p{i}_") for i in range(len(periods))]
+
+
+# --- Groupings -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dimension:
+    key: str
+    label: str
+    field: str  # the column grouped on (and filtered on by the drill-down)
+    name_field: str | None  # the label's column, when it is another table's
+    order: tuple[str, ...]
+
+
+DIMENSIONS = {
+    "village": Dimension("village", "村", "village_id", "village__name", ("village__sort_order", "village__name")),
+    "department": Dimension(
+        "department",
+        "牵头单位",
+        "lead_department_id",
+        "lead_department__name",
+        ("lead_department__kind", "lead_department__sort_order", "lead_department__name"),
+    ),
+    "subject": Dimension("subject", "诉求事项", "category__subject", None, ("category__subject",)),
+    "channel": Dimension("channel", "来源渠道", "channel", None, ("channel",)),
+}
+NONE_KEY = "none"  # the group of cases with no village / no lead department
+NONE_LABELS = {"village": "（未指定村）", "department": "（未交办）"}
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str  # as used in the drill-down's ``key`` parameter
+    id: int | str | None
+    label: str
+    figures: dict[str, Figure]
+
+
+def compute_by(period: Period, dimension: str, *, today: dt.date | None = None, k: float | None = None) -> list[Row]:
+    """The seven measures per village / lead department / subject / channel: one grouped query."""
+    dim = DIMENSIONS[dimension]
+    k = basic_weight() if k is None else k
+    parts = measure_parts(period, today)
+    columns = [dim.field] + ([dim.name_field] if dim.name_field else [])
+    rows = (
+        Petition.objects.filter(relevant(parts))
+        .values(*columns)
+        .annotate(**_aggregates(parts))
+        .order_by(*dim.order, dim.field)
+    )
+    out, missing = [], []
+    for row in rows:
+        ident = row[dim.field]
+        if dimension == "channel":
+            label = Channel(ident).label if ident in Channel.values else ident
+        elif dim.name_field:
+            label = row[dim.name_field] if ident is not None else NONE_LABELS[dimension]
+        else:
+            label = ident
+        key = NONE_KEY if ident is None else str(ident)
+        target = missing if ident is None else out
+        target.append(Row(key, ident, label, _figures(row, k)))
+    if dimension == "channel":
+        order = {value: i for i, value in enumerate(Channel.values)}
+        out.sort(key=lambda r: order.get(r.id, 99))
+    return out + missing
+
+
+def group_filter(dimension: str, key: str) -> Q:
+    """The drill-down's filter for one row of ``compute_by`` (raises ValueError for a bad key)."""
+    dim = DIMENSIONS[dimension]
+    if key == NONE_KEY and dim.name_field:
+        return Q(**{f"{dim.field.removesuffix('_id')}__isnull": True})
+    if dimension in ("village", "department"):
+        return Q(**{dim.field: int(key)})
+    if dimension == "channel" and key not in Channel.values:
+        raise ValueError(key)
+    return Q(**{dim.field: key})
+
+
+# --- The cases behind a number ---------------------------------------------------------------------
+
+
+def cases(
+    period: Period,
+    measure: str,
+    part: str,
+    *,
+    dimension: str | None = None,
+    key: str | None = None,
+    today: dt.date | None = None,
+) -> QuerySet:
+    """Exactly the cases counted in ``part`` ("numerator", "denominator", "missed", or for 满意率 also
+    "satisfied" / "basic") of ``measure`` for ``period``, optionally in one group. Raises KeyError /
+    ValueError for an unknown measure, part, dimension or key."""
+    q = measure_parts(period, today)[measure].part(part)
+    if dimension:
+        q &= group_filter(dimension, key or "")
+    return Petition.objects.filter(q)
+
+
+def part_count(figure: Figure, part: str) -> int:
+    """How many cases ``part`` of ``figure`` holds (the length of its drill-down list)."""
+    if part == "denominator":
+        return figure.denominator
+    if part == "missed":
+        return figure.missed
+    return figure.parts[part] if part in figure.parts else figure.numerator_cases
+
+
+# --- metrics.json ----------------------------------------------------------------------------------
+
+
+def as_json(period: Period, *, today: dt.date | None = None) -> dict:
+    """The shape of ``/dashboards/metrics.json`` (other tools rely on it)::
+
+        {
+          "from": "2026-10-01", "to": "2026-10-31", "satisfaction_basic_weight": 1.0,
+          "response_rate": {"value": 0.8, "numerator": 4, "denominator": 5},   # … the seven measures, overall
+          "by_village":    [{"id": 1, "name": "和平村", "response_rate": {…}, …}, …],
+          "by_department": [{"id": 2, "name": "民政办", "response_rate": {…}, …}, …]
+        }
+
+    ``value`` is numerator ÷ denominator (0–1, four decimals) or null when the denominator is 0; the
+    numerator of satisfaction_rate is weighted (满意 + k × 基本满意). A group of cases without a village
+    (or not routed to any department) has ``id`` null.
+    """
+    overall = compute(period, today=today)
+    data: dict = {
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "satisfaction_basic_weight": basic_weight(),
+    }
+    data.update({key: figure.as_json() for key, figure in overall.items()})
+    for dimension in ("village", "department"):
+        data[f"by_{dimension}"] = [
+            {"id": row.id, "name": row.label, **{key: f.as_json() for key, f in row.figures.items()}}
+            for row in compute_by(period, dimension, today=today)
+        ]
+    return data

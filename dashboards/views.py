@@ -1,0 +1,320 @@
+"""The desks, the leaders' numbers, hot spots, the supervision board and the monthly report.
+
+Views parse input, call one read or service, choose the response. Everything but the desks is for
+leaders and admins (``may_see_reports``); the desks show each role only what its scope allows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from dashboards import boards, charts, metrics
+from dashboards.desks import desks_for
+from dashboards.forms import KINDS, PeriodForm, ReportRequestForm, period_query
+from dashboards.models import MonthlyReport
+from dashboards.periods import Period, PeriodError, last_months
+from dashboards.services import may_see_reports, monthly_report_request
+from households.models import Village
+from petitions.models import Petition
+
+
+def _require_reports(request) -> None:
+    if not may_see_reports(request.scope):
+        raise PermissionDenied("只有领导和管理员可以查看统计分析。")
+
+
+# --- Desks -----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def home(request):
+    """Each role's desk; each block reads only through the request's scope."""
+    villages = Village.objects.filter(pk__in=request.scope.village_ids).values_list("name", flat=True)
+    context = {
+        "liaison_villages": list(villages) if request.scope.is_liaison else [],
+        "desks": desks_for(request.scope),
+        "may_see_reports": may_see_reports(request.scope),
+        "today": timezone.localdate(),
+    }
+    return render(request, "dashboards/home.html", context)
+
+
+# --- The leaders' numbers --------------------------------------------------------------------------
+
+
+def _metric_url(period: Period, measure: str, part: str, dimension: str | None = None, key: str | None = None):
+    params = {"measure": measure, "part": part, **period.as_query()}
+    if dimension:
+        params.update(dim=dimension, key=key)
+    return f"{reverse('dashboards:metric_cases')}?{urlencode(params)}"
+
+
+def _cells(period: Period, figures: dict, dimension: str | None = None, key: str | None = None) -> list[dict]:
+    """What a row of the numbers page shows per measure: the figure and the links behind it."""
+    return [
+        {
+            "measure": m,
+            "figure": figures[m.key],
+            "numerator_url": _metric_url(period, m.key, "numerator", dimension, key),
+            "denominator_url": _metric_url(period, m.key, "denominator", dimension, key),
+            "missed_url": _metric_url(period, m.key, "missed", dimension, key),
+        }
+        for m in metrics.MEASURES
+    ]
+
+
+@login_required
+@require_GET
+def metrics_page(request):
+    """The seven measures for a period, overall and by village / department / subject / channel, with a
+    twelve-month trend. Queries: the period (1, with the previous period), four groupings (4), the trend (1)."""
+    _require_reports(request)
+    form = PeriodForm(request.GET or None)
+    period = form.period
+    today = timezone.localdate()
+    current, previous = metrics.compute_many([period, period.previous()], today=today)
+    overall = _cells(period, current)
+    for cell in overall:
+        cell["previous"] = previous[cell["measure"].key]
+    groups = []
+    for dimension in metrics.DIMENSIONS.values():
+        rows = metrics.compute_by(period, dimension.key, today=today)
+        groups.append(
+            {
+                "dimension": dimension,
+                "rows": [{"row": r, "cells": _cells(period, r.figures, dimension.key, r.key)} for r in rows],
+            }
+        )
+    months = last_months(min(period.end, today), 12)
+    trend = metrics.compute_many(months, today=today)
+    kind = form.data.get("kind") if form.data.get("kind") in dict(KINDS) else "month"
+    context = {
+        "form": form,
+        "period": period,
+        "previous": period.previous(),
+        "kind": kind,
+        "kinds": [(value, label, "?" + urlencode({"kind": value})) for value, label in KINDS],
+        "overall": overall,
+        "groups": groups,
+        "measures": metrics.MEASURES,
+        "trend_svg": charts.trend_svg(months, trend),
+        "trend_rows": [
+            (month, [(m.label, f[m.key]) for m in metrics.MEASURES]) for month, f in zip(months, trend, strict=True)
+        ],
+        "k": metrics.basic_weight(),
+        "json_url": f"{reverse('dashboards:metrics_json')}?{urlencode(period.as_query())}",
+        "today": today,
+    }
+    if period.kind != "custom":
+        context["previous_url"] = "?" + urlencode(period_query(period.previous()))
+        following = _following(period)
+        if following.start <= today:
+            context["next_url"] = "?" + urlencode(period_query(following))
+    return render(request, "dashboards/metrics.html", context)
+
+
+def _following(period: Period) -> Period:
+    """The month, quarter or year after ``period``."""
+    first = period.end + dt.timedelta(days=1)
+    if period.kind == "month":
+        return Period.month(first.year, first.month)
+    if period.kind == "quarter":
+        return Period.quarter(first.year, (first.month - 1) // 3 + 1)
+    return Period.year(first.year)
+
+
+@login_required
+@require_GET
+def metrics_json(request):
+    """``/dashboards/metrics.json?from=YYYY-MM-DD&to=YYYY-MM-DD`` — the seven measures, overall and by
+    village and department (shape: ``dashboards.metrics.as_json``). Leaders and admins; others 403.
+    Without ``from`` and ``to``: the current month. A bad date: 400 with the reason in Chinese."""
+    if not may_see_reports(request.scope):
+        return JsonResponse({"error": "只有领导和管理员可以查看统计数据。"}, status=403)
+    start, end = request.GET.get("from"), request.GET.get("to")
+    try:
+        if start is None and end is None:
+            period = Period.current_month()
+        else:
+            period = Period.parse_range(start, end)
+    except PeriodError as e:
+        return JsonResponse({"error": str(e)}, status=400, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(metrics.as_json(period), json_dumps_params={"ensure_ascii": False})
+
+
+@login_required
+@require_GET
+def metric_cases(request):
+    """The cases behind one number of the numbers page — exactly those counted (dashboards.metrics.cases).
+
+    Parameters: ``measure``, ``part`` (numerator / denominator / missed / satisfied / basic), ``from``,
+    ``to`` and optionally ``dim`` (village / department / subject / channel) with ``key``."""
+    _require_reports(request)
+    measure = metrics.MEASURES_BY_KEY.get(request.GET.get("measure", ""))
+    part = request.GET.get("part", "")
+    dimension = request.GET.get("dim") or None
+    key = request.GET.get("key")
+    if measure is None or part not in metrics.PART_LABELS or (dimension and dimension not in metrics.DIMENSIONS):
+        return HttpResponseBadRequest("参数不正确：请从统计页面点击数字进入。".encode())
+    try:
+        period = Period.parse_range(request.GET.get("from"), request.GET.get("to"))
+        qs = metrics.cases(period, measure.key, part, dimension=dimension, key=key)
+    except PeriodError as e:
+        return HttpResponseBadRequest(str(e).encode())
+    except (KeyError, ValueError):
+        return HttpResponseBadRequest("参数不正确：请从统计页面点击数字进入。".encode())
+    qs = (
+        qs.filter(pk__in=Petition.objects.visible_to(request.scope).values("pk"))
+        .with_list_data()
+        .with_deadline_state()
+        .order_by("-received_at", "-pk")
+    )
+    page = Paginator(qs, 25).get_page(request.GET.get("page"))
+    part_label = measure.numerator_label if part == "numerator" else measure.denominator_label
+    if part == "missed":
+        part_label = f"{measure.denominator_label}但未{measure.numerator_label}"
+    elif part in ("satisfied", "basic"):
+        part_label = metrics.PART_LABELS[part]
+    group_label = ""
+    if dimension:
+        group_label = _group_label(dimension, key)
+    return render(
+        request,
+        "dashboards/case_list.html",
+        {
+            "page_obj": page,
+            "measure": measure,
+            "part": part,
+            "part_label": part_label,
+            "period": period,
+            "dimension": metrics.DIMENSIONS.get(dimension) if dimension else None,
+            "group_label": group_label,
+            "back_url": f"{reverse('dashboards:metrics')}?{urlencode(period_query(period.named()))}",
+        },
+    )
+
+
+def _group_label(dimension: str, key: str | None) -> str:
+    if key == metrics.NONE_KEY:
+        return metrics.NONE_LABELS.get(dimension, "未指定")
+    if dimension == "village":
+        return Village.objects.filter(pk=key).values_list("name", flat=True).first() or ""
+    if dimension == "department":
+        from petitions.models import Department
+
+        return Department.objects.filter(pk=key).values_list("name", flat=True).first() or ""
+    if dimension == "channel":
+        from petitions.models import Channel
+
+        return Channel(key).label
+    return key or ""
+
+
+# --- Hot spots and supervision ---------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def hotspots_page(request):
+    _require_reports(request)
+    rule = boards.HotspotRule.from_settings()
+    today = timezone.localdate()
+    base_start, recent_start, end = boards.hotspot_windows(rule, today)
+    return render(
+        request,
+        "dashboards/hotspots.html",
+        {
+            "spots": boards.hotspots(today, rule),
+            "rule": rule,
+            "recent_from": timezone.localdate(recent_start),
+            "baseline_from": timezone.localdate(base_start),
+            "today": today,
+        },
+    )
+
+
+@login_required
+@require_GET
+def supervision(request, printable: bool = False):
+    """Overdue and supervised cases by department; ``printable`` is the A4 sheet for 民情分析会."""
+    _require_reports(request)
+    today = timezone.localdate()
+    groups = boards.supervision_board(today)
+    template = "dashboards/supervision_print.html" if printable else "dashboards/supervision.html"
+    return render(
+        request,
+        template,
+        {
+            "groups": groups,
+            "today": today,
+            "total": sum(len(g.cases) for g in groups),
+            "overdue": sum(g.overdue for g in groups),
+            "supervised": sum(g.supervised for g in groups),
+            "center_name": settings.MINQING.get("CENTER_NAME", ""),
+        },
+    )
+
+
+# --- The monthly report ----------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def reports(request):
+    """The stored monthly reports; POST asks for one month to be (re)built."""
+    _require_reports(request)
+    if request.method == "POST":
+        form = ReportRequestForm(request.POST)
+        if form.is_valid():
+            period = form.cleaned_data["month"]
+            report, queued = monthly_report_request(year=period.start.year, month=period.start.month, by=request.user)
+            if queued:
+                messages.success(request, f"已提交{report.label}民情月报的生成任务。")
+            else:
+                messages.info(request, f"{report.label}民情月报正在生成中，请稍候。")
+            return redirect("dashboards:reports")
+    else:
+        form = ReportRequestForm()
+    rows = MonthlyReport.objects.select_related("requested_by").order_by("-year", "-month")[:36]
+    return render(request, "dashboards/reports.html", {"form": form, "reports": rows})
+
+
+@login_required
+@require_GET
+def report_status(request, pk):
+    """One report's row (htmx polls it every 2 s while it is queued or running)."""
+    _require_reports(request)
+    report = get_object_or_404(MonthlyReport.objects.select_related("requested_by"), pk=pk)
+    return render(request, "dashboards/_report_row.html", {"report": report})
+
+
+@login_required
+@require_GET
+def report_download(request, pk):
+    """The workbook, to leaders and admins only (never a public media URL)."""
+    _require_reports(request)
+    report = get_object_or_404(MonthlyReport, pk=pk, status=MonthlyReport.Status.READY)
+    if not report.file:
+        raise Http404("文件不存在。")
+    try:
+        handle = report.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("文件不存在，请重新生成。") from None
+    response = FileResponse(handle, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(report.download_name)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,75 @@
+"""The ledger's filters: one search box and village / group / tag / contact cadre, all inside the scope."""
+
+from __future__ import annotations
+
+import django_filters
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Column, Field, Layout, Row, Submit
+from django.contrib.auth import get_user_model
+
+from households.excel import cadre_label
+from households.models import Group, Household, Tag, Village
+
+
+def _villages(request):
+    return Village.objects.visible_to(request.scope)
+
+
+def _groups(request):
+    return Group.objects.filter(village__in=Village.objects.visible_to(request.scope)).select_related("village")
+
+
+def _cadres(request):
+    """Only the cadres of households the user can see: a liaison's list names no one from another village."""
+    visible = Household.objects.visible_to(request.scope).filter(contact_cadre__isnull=False)
+    return get_user_model().objects.filter(pk__in=visible.values("contact_cadre_id")).order_by("first_name")
+
+
+class CadreFilter(django_filters.ModelChoiceFilter):
+    field_class = type(
+        "CadreField",
+        (django_filters.fields.ModelChoiceField,),
+        {"label_from_instance": lambda self, user: cadre_label(user)},
+    )
+
+
+class HouseholdFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="搜索")
+    village = django_filters.ModelChoiceFilter(queryset=_villages, label="村", empty_label="全部村")
+    group = django_filters.ModelChoiceFilter(queryset=_groups, label="村民小组", empty_label="全部小组")
+    tag = django_filters.ModelChoiceFilter(
+        field_name="tags", queryset=Tag.objects.all(), label="类别", empty_label="全部类别", distinct=True
+    )
+    cadre = CadreFilter(field_name="contact_cadre", queryset=_cadres, label="联系干部", empty_label="全部联系干部")
+
+    class Meta:
+        model = Household
+        fields = ["q", "village", "group", "tag", "cadre"]
+
+    def search(self, queryset, name, value):
+        return queryset.search(value)
+
+    @property
+    def sensitive_tag(self) -> Tag | None:
+        """The sensitive tag filtered on, if any (that list is a view of sensitive data)."""
+        tag = self.form.cleaned_data.get("tag") if self.is_bound and self.form.is_valid() else None
+        return tag if tag is not None and tag.sensitive else None
+
+
+def filter_helper() -> FormHelper:
+    helper = FormHelper()
+    helper.form_method = "get"
+    helper.form_class = "no-print mb-3"
+    helper.form_show_labels = False
+    helper.layout = Layout(
+        Row(
+            Column(Field("q", placeholder="姓名、身份证号、电话或户号"), css_class="col-12 col-lg-3"),
+            Column("village", css_class="col-6 col-lg-2"),
+            Column("group", css_class="col-6 col-lg-2"),
+            Column("tag", css_class="col-6 col-lg-2"),
+            Column("cadre", css_class="col-6 col-lg-2"),
+            Column(Submit("", "查询", css_class="btn-primary w-100"), css_class="col-12 col-lg-1"),
+            css_class="g-2",
+        ),
+    )
+    return helper

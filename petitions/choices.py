@@ -1,0 +1,83 @@
+"""The choices of the case pipeline, shared by models, querysets and the workflow (re-exported by models)."""
+
+from django.db import models
+
+
+class Status(models.TextChoices):
+    """The states of domain.md. Colours (Bootstrap contextual names) are kept beside them, as NetBox's ChoiceSet."""
+
+    REGISTERED = "registered", "已登记"
+    AWAITING_INSTRUCTION = "awaiting_instruction", "待批示"
+    ASSIGNED = "assigned", "已交办"
+    IN_PROGRESS = "in_progress", "办理中"
+    REPLIED = "replied", "已答复"
+    CLOSED = "closed", "已办结"
+    NOT_ACCEPTED = "not_accepted", "不予受理"
+    MERGED = "merged", "已合并"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+    @classmethod
+    def colour(cls, value: str) -> str:
+        return STATUS_COLOURS.get(value, "secondary")
+
+
+STATUS_COLOURS = {
+    Status.REGISTERED: "secondary",
+    Status.AWAITING_INSTRUCTION: "warning",
+    Status.ASSIGNED: "info",
+    Status.IN_PROGRESS: "primary",
+    Status.REPLIED: "success",
+    Status.CLOSED: "dark",
+    Status.NOT_ACCEPTED: "danger",
+    Status.MERGED: "light",
+    Status.WITHDRAWN: "light",
+}
+
+#: A case is open until it is closed or leaves by a side exit (群众不满意不销号: replied is still open).
+FINISHED_STATUSES = frozenset({Status.CLOSED, Status.NOT_ACCEPTED, Status.MERGED, Status.WITHDRAWN})
+OPEN_STATUSES = frozenset(set(Status) - FINISHED_STATUSES)
+#: The states in which the township clock (sign_by / reply_by) runs against a department.
+RUNNING_STATUSES = frozenset({Status.ASSIGNED, Status.IN_PROGRESS})
+
+
+class Channel(models.TextChoices):
+    VISIT = "visit", "来访"
+    PHONE = "phone", "来电"
+    LETTER = "letter", "来信"
+    MAILBOX = "mailbox", "民意信箱"
+    DOOR_VISIT = "door_visit", "走访"
+    ONLINE = "online", "网上"
+
+
+class Satisfaction(models.TextChoices):
+    """A revisit's verdict (回访满意度); visits.Revisit uses the same values."""
+
+    SATISFIED = "satisfied", "满意"
+    BASICALLY_SATISFIED = "basically_satisfied", "基本满意"
+    UNSATISFIED = "unsatisfied", "不满意"
+
+
+class Action(models.TextChoices):
+    """Every kind of event a case can have. The rules of each are the table at the top of workflow.py."""
+
+    REGISTER = "register", "登记"
+    ANSWER_AT_DESK = "answer_at_desk", "当场答复"
+    SUBMIT = "submit", "提交批示"
+    ROUTE = "route", "交办"
+    SIGN = "sign", "签收"
+    RETURN_CASE = "return_case", "退回"
+    PROGRESS = "progress", "记录进展"
+    ASSIST_NOTE = "assist_note", "协办意见"
+    REQUEST_EXTENSION = "request_extension", "申请延期"
+    APPROVE_EXTENSION = "approve_extension", "批准延期"
+    DENY_EXTENSION = "deny_extension", "驳回延期"
+    REPLY = "reply", "答复"
+    REVISIT = "revisit", "回访"
+    CLOSE_WITH_REASON = "close_with_reason", "办结"
+    SUPERVISE = "supervise", "督办"
+    NOT_ACCEPT = "not_accept", "不予受理"
+    MERGE = "merge", "合并"
+    WITHDRAW = "withdraw", "撤回"
+    # Reserved for the public board (公示栏); its rules are added to workflow.py by that issue.
+    PUBLISH = "publish", "公示"
+    UNPUBLISH = "unpublish", "撤下公示"

@@ -1,0 +1,367 @@
+"""Forms of the case pipeline. None has ``status``: every change of state goes through workflow.py."""
+
+from __future__ import annotations
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import HTML, Layout, Submit
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.html import format_html
+
+from households.idcard import parse_id_number
+from households.models import Household, Village
+from households.phones import normalize_phone
+from petitions import public
+from petitions.models import Attachment, Category, Channel, Department, Petition, Publication, Reply
+from petitions.numbers import normalize_tracking_number
+from petitions.uploads import MAX_FILES, validate_upload
+from petitions.workflow import MAX_EXTENSION_WORKING_DAYS, MAX_REPRESENTATIVES
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several images or PDFs, each checked by content and size (petitions/uploads.py)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*,application/pdf"}))
+        kwargs.setdefault("required", False)
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        if self.required and not files:
+            raise ValidationError(self.error_messages["required"], code="required")
+        if len(files) > MAX_FILES:
+            raise ValidationError(f"一次最多上传{MAX_FILES}个附件。")
+        errors = []
+        for upload in files:
+            try:
+                validate_upload(upload)
+            except ValidationError as e:
+                errors.extend(e.messages)
+        if errors:
+            raise ValidationError(errors)
+        return files
+
+
+def category_choices():
+    """Categories grouped by kind (咨询 / 投诉 / …) for a <select> with optgroups."""
+    groups: dict[str, list] = {}
+    for category in Category.objects.filter(is_active=True).order_by("kind", "sort_order", "subject"):
+        groups.setdefault(category.get_kind_display(), []).append((category.pk, category.subject))
+    return [("", "请选择诉求分类")] + list(groups.items())
+
+
+class IntakeForm(forms.Form):
+    """前台登记: one page, keyboard-first. The household is found by typing (htmx) and prefills the petitioner."""
+
+    DISPOSITION_SUBMIT = "submit"
+    DISPOSITION_ANSWER = "answer"
+    DISPOSITION_REGISTER = "register"
+    DISPOSITIONS = [
+        (DISPOSITION_SUBMIT, "登记并提交领导批示"),
+        (DISPOSITION_ANSWER, "当场答复（咨询等可当场解答的事项）"),
+        (DISPOSITION_REGISTER, "仅登记，稍后处理"),
+    ]
+
+    household = forms.ModelChoiceField(queryset=Household.objects.none(), required=False, widget=forms.HiddenInput)
+    petitioner_name = forms.CharField(label="诉求人姓名", max_length=50)
+    petitioner_phone = forms.CharField(label="联系电话", max_length=30, required=False)
+    petitioner_id_number = forms.CharField(label="身份证号", max_length=30, required=False)
+    village = forms.ModelChoiceField(
+        label="所属村", queryset=Village.objects.none(), required=False, empty_label="（非本乡或不涉及具体村）"
+    )
+    channel = forms.ChoiceField(label="来源渠道", choices=Channel.choices, initial=Channel.VISIT)
+    received_at = forms.DateTimeField(
+        label="受理时间",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="不填则为当前时间。",
+    )
+    category = forms.TypedChoiceField(label="诉求分类", coerce=int)
+    summary = forms.CharField(label="诉求摘要", max_length=200, help_text="一句话概括诉求。")
+    content = forms.CharField(label="诉求内容", widget=forms.Textarea(attrs={"rows": 5}))
+    head_count = forms.IntegerField(label="来访人数", min_value=1, max_value=999, initial=1)
+    is_urgent = forms.BooleanField(label="紧急", required=False)
+    is_skip_level = forms.BooleanField(label="越级访", required=False)
+    attachments = MultipleFileField(label="附件（图片或PDF）")
+    disposition = forms.ChoiceField(
+        label="处理方式", choices=DISPOSITIONS, initial=DISPOSITION_SUBMIT, widget=forms.RadioSelect
+    )
+    # 当场答复
+    reply_facts = forms.CharField(label="答复：查明情况", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    reply_decision = forms.ChoiceField(label="答复结论", choices=[("", "—")] + Reply.Decision.choices, required=False)
+    reply_basis = forms.CharField(label="政策依据", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    reply_delivery = forms.ChoiceField(
+        label="送达方式", choices=Reply.Delivery.choices, initial=Reply.Delivery.IN_PERSON
+    )
+    # 重复访: what the clerk decided about the likely repeats shown ("" = not asked yet).
+    repeat_choice = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scope = scope
+        self.fields["household"].queryset = Household.objects.visible_to(scope)
+        self.fields["village"].queryset = Village.objects.visible_to(scope)
+        self.fields["category"].choices = category_choices()
+        if not scope.is_reception:  # only the front desk answers on the spot
+            self.fields["disposition"].choices = [c for c in self.DISPOSITIONS if c[0] != self.DISPOSITION_ANSWER]
+        if not scope.is_center:  # a liaison registers only for their own villages
+            self.fields["village"].required = True
+            self.fields["village"].empty_label = "请选择村"
+        self.representatives = RepresentativeFormSet(data=self.data or None, prefix="rep")
+
+    def clean_petitioner_phone(self):
+        value = self.cleaned_data["petitioner_phone"]
+        return normalize_phone(value) if value.strip() else ""
+
+    def clean_petitioner_id_number(self):
+        value = self.cleaned_data["petitioner_id_number"]
+        return parse_id_number(value).number if value.strip() else ""
+
+    def clean_category(self):
+        try:
+            return Category.objects.get(pk=self.cleaned_data["category"], is_active=True)
+        except Category.DoesNotExist:
+            raise ValidationError("请选择诉求分类。") from None
+
+    def clean_received_at(self):
+        value = self.cleaned_data["received_at"]
+        if value and value > timezone.now():
+            raise ValidationError("受理时间不能晚于现在。")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        household, village = data.get("household"), data.get("village")
+        if household and village and household.village_id != village.pk:
+            self.add_error("village", "所选村与该户所在村不一致。")
+        if household and not village:
+            data["village"] = household.village
+        if data.get("disposition") == self.DISPOSITION_ANSWER:
+            if not (data.get("reply_facts") or "").strip():
+                self.add_error("reply_facts", "当场答复须填写查明情况。")
+            if not data.get("reply_decision"):
+                self.add_error("reply_decision", "请选择答复结论。")
+        if not self.representatives.is_valid():
+            raise ValidationError("集体访代表信息有误，请检查。")
+        data["representatives"] = [
+            f.cleaned_data for f in self.representatives.forms if f.cleaned_data and f.cleaned_data.get("name")
+        ]
+        if data["representatives"] and (data.get("head_count") or 1) < 5:
+            self.add_error("head_count", "登记集体访代表时，来访人数应为5人及以上。")
+        return data
+
+    def is_valid(self):
+        valid = super().is_valid()
+        return valid and self.representatives.is_valid()
+
+
+class RepresentativeForm(forms.Form):
+    name = forms.CharField(label="代表姓名", max_length=50, required=False)
+    phone = forms.CharField(label="电话", max_length=30, required=False)
+    id_number = forms.CharField(label="身份证号", max_length=30, required=False)
+
+    def clean_phone(self):
+        value = self.cleaned_data["phone"]
+        return normalize_phone(value) if value.strip() else ""
+
+    def clean_id_number(self):
+        value = self.cleaned_data["id_number"]
+        return parse_id_number(value).number if value.strip() else ""
+
+
+RepresentativeFormSet = forms.formset_factory(
+    RepresentativeForm, extra=MAX_REPRESENTATIVES, max_num=MAX_REPRESENTATIVES, validate_max=True
+)
+
+
+# --- Action forms: one per workflow action, its fields the service's keyword arguments ---------
+
+
+class ActionForm(forms.Form):
+    submit_label = "确定"
+
+    def __init__(self, *args, petition: Petition, scope, label: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.petition, self.scope = petition, scope
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.add_input(Submit("submit", label or self.submit_label))
+
+    def service_kwargs(self) -> dict:
+        return dict(self.cleaned_data)
+
+
+class NoteForm(ActionForm):
+    note = forms.CharField(label="说明", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class RequiredNoteForm(ActionForm):
+    note = forms.CharField(label="意见", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ProgressForm(ActionForm):
+    note = forms.CharField(label="办理进展", widget=forms.Textarea(attrs={"rows": 4}))
+    kind = forms.ChoiceField(label="附件类型", choices=Attachment.Kind.choices, initial=Attachment.Kind.MATERIAL)
+    attachments = MultipleFileField(label="附件（如调解协议）")
+
+
+class ReasonForm(ActionForm):
+    reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class NotAcceptForm(ReasonForm):
+    directed_to = forms.CharField(
+        label="告知其通过何种途径解决", max_length=100, required=False, help_text="如：向人民法院起诉、申请劳动仲裁。"
+    )
+
+
+class RouteForm(ActionForm):
+    instruction = forms.CharField(label="领导批示", widget=forms.Textarea(attrs={"rows": 3}))
+    lead_department = forms.ModelChoiceField(label="牵头单位", queryset=Department.objects.all())
+    assisting_departments = forms.ModelMultipleChoiceField(
+        label="协办单位", queryset=Department.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    reply_by = forms.DateField(
+        label="答复期限",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="不填则按诉求分类的时限自动计算（工作日）。",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        default = self.petition.category.default_department
+        if default and not self.is_bound:
+            self.initial.setdefault("lead_department", default.pk)
+
+    def clean_reply_by(self):
+        value = self.cleaned_data["reply_by"]
+        if value and value < timezone.localdate():
+            raise ValidationError("答复期限不能早于今天。")
+        return value
+
+
+class ExtensionRequestForm(ActionForm):
+    reason = forms.CharField(label="延期理由", widget=forms.Textarea(attrs={"rows": 3}))
+    days = forms.IntegerField(label="延长工作日", min_value=1, max_value=MAX_EXTENSION_WORKING_DAYS)
+    statutory_days = forms.IntegerField(
+        label="同时延长法定期限（日）",
+        min_value=0,
+        max_value=30,
+        initial=0,
+        required=False,
+        help_text="《信访工作条例》：法定期限可延长一次，不超过30日，并告知信访人延期理由。",
+    )
+
+    def clean_statutory_days(self):
+        return self.cleaned_data["statutory_days"] or 0
+
+
+class DecideExtensionForm(NoteForm):
+    def __init__(self, *args, approve: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.approve = approve
+
+    def service_kwargs(self):
+        return {**self.cleaned_data, "approve": self.approve}
+
+
+class ReplyForm(ActionForm):
+    facts = forms.CharField(label="查明事实", widget=forms.Textarea(attrs={"rows": 4}))
+    decision = forms.ChoiceField(label="答复结论", choices=Reply.Decision.choices, widget=forms.RadioSelect)
+    basis = forms.CharField(label="政策依据", widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    content = forms.CharField(label="答复意见", widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    delivery = forms.ChoiceField(label="送达方式", choices=Reply.Delivery.choices)
+    attachments = MultipleFileField(label="答复意见书等附件")
+
+
+class AnswerAtDeskForm(ReplyForm):
+    pass
+
+
+class MergeForm(ActionForm):
+    into = forms.CharField(label="并入的诉求编号", max_length=30, help_text="如 MQ202611-0042")
+    note = forms.CharField(label="说明", widget=forms.Textarea(attrs={"rows": 2}), required=False)
+
+    def clean_into(self):
+        number = normalize_tracking_number(self.cleaned_data["into"])
+        target = Petition.objects.visible_to(self.scope).filter(tracking_number=number).first() if number else None
+        if target is None:
+            raise ValidationError("找不到该编号的诉求。")
+        if target.pk == self.petition.pk:
+            raise ValidationError("不能并入本件诉求自身。")
+        return target
+
+
+class CloseWithReasonForm(ReasonForm):
+    reason = forms.CharField(
+        label="未经满意回访办结的理由",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="如：三次联系信访人均未联系上。该情况将计入统计。",
+    )
+
+
+# --- The public board (公示栏) -------------------------------------------------------------------------
+
+
+class PublishForm(ActionForm):
+    """公示. The summary and result are prefilled from the reply (or the text published before) for staff to
+    rewrite for the public; the service refuses the petitioner's own words, names, phones and sensitive tags."""
+
+    public_summary = forms.CharField(
+        label="公示摘要",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="面向群众写明反映的问题和处理情况，如：反映村道塌方影响通行，经现场核实……",
+    )
+    decision = forms.ChoiceField(label="答复结论", choices=Reply.Decision.choices, widget=forms.RadioSelect)
+    result = forms.CharField(label="办理结果", widget=forms.Textarea(attrs={"rows": 3}))
+    consent = forms.BooleanField(label="诉求人已另行签署书面同意，公示其全名", required=False)
+    consent_note = forms.CharField(
+        label="书面同意书说明",
+        max_length=200,
+        required=False,
+        help_text="勾选上项时必填，如：同意书已签字，存档于信访档案第12卷。",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        petition = self.petition
+        if not self.is_bound:
+            before = Publication.objects.filter(petition=petition).first()
+            reply = petition.replies.order_by("-created_at", "-pk").first()
+            if before is not None:
+                self.initial.update(
+                    public_summary=before.public_summary,
+                    decision=before.decision,
+                    result=before.result,
+                    consent=before.name_consent,
+                    consent_note=before.consent_note,
+                )
+            elif reply is not None:
+                self.initial.update(
+                    public_summary=reply.facts, decision=reply.decision, result=reply.content or reply.facts
+                )
+        refusal = public.may_consent(petition)
+        if refusal:
+            self.fields["consent"].disabled = True
+            self.fields["consent"].help_text = refusal
+            self.fields["consent_note"].disabled = True
+        warning = format_html(
+            '<div class="alert alert-warning" id="publish-warning"><strong>请改写后再公示。</strong>'
+            "以下内容由答复意见预填，仅供参考。公示栏面向群众：不得照录诉求人原话，不得出现姓名、电话、身份证号、"
+            "低保等家庭或人员类别，不得涉及未成年人信息。公示时诉求人显示为“{}”。</div>",
+            public.public_petitioner(petition, consent=False),
+        )
+        self.helper.layout = Layout(HTML(warning), "public_summary", "decision", "result", "consent", "consent_note")
+
+
+class UnpublishForm(ReasonForm):
+    reason = forms.CharField(
+        label="撤下理由", widget=forms.Textarea(attrs={"rows": 3}), help_text="记入办理记录，不对外公开。"
+    )

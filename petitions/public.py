@@ -1,0 +1,294 @@
+"""What the public sees (domain.md, the public board and privacy; style.md B9).
+
+The public pages, the Atom feed and the JSON never receive a ``Petition`` or a ``Publication``: they
+render the plain dictionaries built here, and masking happens in exactly these functions:
+
+- ``public_notice(publication)``: one entry of the notice board (公示栏). The petitioner is a surname
+  with 某 (张某, 欧阳某) unless a separate written consent is recorded; nobody at all for an accusation
+  (检举控告) or a minor. No phone, ID number, household, tag or staff name is read.
+- ``public_progress(petition)``: the progress lookup (办理进度查询): the states and dates in public
+  wording, the reply once given; no instruction, internal note, reason or staff name.
+- ``lookup_progress(number, phone4)``: the lookup itself; a wrong pair and an unknown number both give
+  ``None``, after the same queries.
+
+``public_text_problems`` screens what staff write for the board before the workflow publishes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils import timezone
+
+from households.idcard import parse_id_number
+from petitions.choices import Action, Channel, Status
+from petitions.models import Category, Petition, PetitionEvent, Publication, Reply
+from petitions.numbers import normalize_tracking_number
+
+# 复姓: the common compound surnames (《百家姓》 and today's registers). A name starting with one of
+# these keeps both characters: 欧阳娜娜 → 欧阳某.
+COMPOUND_SURNAMES = frozenset(
+    """
+    欧阳 太史 端木 上官 司马 东方 独孤 南宫 万俟 闻人 夏侯 诸葛 尉迟 公羊 赫连 澹台 皇甫 宗政 濮阳 公冶
+    太叔 申屠 公孙 慕容 仲孙 钟离 长孙 宇文 司徒 鲜于 司空 闾丘 子车 亓官 司寇 巫马 公西 颛孙 壤驷 公良
+    漆雕 乐正 宰父 谷梁 拓跋 夹谷 轩辕 令狐 段干 百里 呼延 东郭 南门 羊舌 微生 公户 公玉 公仪 梁丘 公仲
+    公上 公门 公山 公坚 左丘 公伯 西门 公祖 第五 公乘 贯丘 公皙 南荣 东里 东宫 仲长 子书 子桑 即墨 达奚
+    褚师 吴铭 单于 淳于 呼衍 纳兰 叱干 完颜
+    """.split()
+)
+
+HIDDEN_PETITIONER = "（不公开）"
+ADULT_AGE = 18
+
+_MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+_NOT_TEXT = re.compile(r"[\s\W_]+")
+
+
+# --- Masking ----------------------------------------------------------------------------------------
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张某; 欧阳娜娜 → 欧阳某; "" → "". The given name never appears."""
+    name = (name or "").strip()
+    if not name:
+        return ""
+    surname = name[:2] if len(name) > 2 and name[:2] in COMPOUND_SURNAMES else name[:1]
+    return f"{surname}某"
+
+
+def is_minor(petition: Petition, on: dt.date | None = None) -> bool:
+    """Whether the petitioner was under 18 when the case came in, as far as their ID number tells."""
+    if not petition.petitioner_id_number:
+        return False
+    try:
+        birth = parse_id_number(petition.petitioner_id_number).birth_date
+    except ValidationError:
+        return False
+    on = on or timezone.localdate(petition.received_at)
+    age = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
+    return age < ADULT_AGE
+
+
+def public_petitioner(petition: Petition, *, consent: bool) -> str:
+    """The petitioner as the board shows them: masked, the full name only with written consent, and nobody
+    for an accusation or a minor. A group visit (five or more people) adds the head count."""
+    if petition.category.kind == Category.Kind.ACCUSATION or is_minor(petition):
+        return HIDDEN_PETITIONER
+    name = petition.petitioner_name.strip() if consent else mask_name(petition.petitioner_name)
+    if petition.head_count >= 5:
+        name = f"{name}等{petition.head_count}人"
+    return name
+
+
+def may_consent(petition: Petition) -> str:
+    """ "" when a written consent to show the full name may be recorded, else the reason in Chinese."""
+    if petition.category.kind == Category.Kind.ACCUSATION:
+        return "检举控告类诉求的检举人信息一律保密，不能公开姓名。"
+    if is_minor(petition):
+        return "诉求人为未成年人，不能公开姓名。"
+    return ""
+
+
+# --- The board ----------------------------------------------------------------------------------------
+
+
+def board_queryset():
+    """Every notice on the board, newest first, with what ``public_notice`` reads (one query)."""
+    return (
+        Publication.objects.filter(is_published=True)
+        .select_related("petition__category", "village")
+        .order_by("-published_at", "-pk")
+    )
+
+
+def public_notice(publication: Publication) -> dict:
+    """One entry of the board, the feed and the JSON. The only place a notice is built."""
+    petition = publication.petition
+    return {
+        "tracking_number": petition.tracking_number,
+        "received_on": publication.received_on,
+        "village": publication.village.name if publication.village_id else "",
+        "subject": publication.subject,
+        "petitioner": public_petitioner(petition, consent=publication.name_consent),
+        "summary": publication.public_summary,
+        "decision": publication.get_decision_display() if publication.decision else "",
+        "result": publication.result,
+        "department": publication.department_name,
+        "finished_on": publication.finished_on,
+        "published_at": publication.published_at,
+        "url": reverse("public:notice", args=[petition.tracking_number]),
+    }
+
+
+def json_notice(notice: dict) -> dict:
+    """A notice for the JSON: the same fields, dates as ISO strings."""
+    return {
+        key: (timezone.localtime(value) if isinstance(value, dt.datetime) else value).isoformat()
+        if isinstance(value, dt.date)
+        else value
+        for key, value in notice.items()
+    }
+
+
+# --- Screening what staff write for the board -----------------------------------------------------------
+
+
+def _plain(text: str) -> str:
+    return _NOT_TEXT.sub("", text or "")
+
+
+def public_text_problems(petition: Petition, texts: dict[str, str]) -> dict[str, str]:
+    """What is wrong with the public summary and result staff wrote, by field ("" fields are skipped).
+
+    Refused: the petitioner's own words unedited (the case's summary or content, or the content copied
+    whole), a name of the petitioner, a representative or a member of their household, a phone or ID
+    number, and the name of a sensitive tag (低保户, 残疾人 …).
+    """
+    from households.models import Person, Tag
+
+    names = {petition.petitioner_name.strip(), *(r.name.strip() for r in petition.representatives.all())}
+    if petition.household_id:
+        names.add(petition.household.head_name.strip())
+        names.update(
+            n.strip() for n in Person.objects.filter(household_id=petition.household_id).values_list("name", flat=True)
+        )
+    names = {n for n in names if len(n) >= 2}
+    sensitive = list(Tag.objects.filter(sensitive=True).values_list("name", flat=True))
+    own = [_plain(petition.summary), _plain(petition.content)]
+    problems: dict[str, str] = {}
+    for field, text in texts.items():
+        plain = _plain(text)
+        if not plain:
+            continue
+        if plain in own or (len(own[1]) >= 8 and own[1] in plain):
+            problems[field] = "不得照录诉求人原话：请改写为面向公众的摘要。"
+        elif name := next((n for n in sorted(names) if n in text), None):
+            problems[field] = f"公示内容不得出现诉求人或其家庭成员的姓名（{name}）。"
+        elif (
+            _MOBILE.search(re.sub(r"[\s-]", "", text))
+            or _ID_NUMBER.search(text)
+            or (petition.petitioner_phone and petition.petitioner_phone in re.sub(r"\D", "", text))
+        ):
+            problems[field] = "公示内容不得出现电话号码或身份证号。"
+        elif tag := next((t for t in sensitive if t in text), None):
+            problems[field] = f"公示内容不得出现“{tag}”等家庭或人员类别（敏感个人信息）。"
+    return problems
+
+
+# --- Progress lookup -------------------------------------------------------------------------------------
+
+#: action → the step as the petitioner reads it. Actions not listed (notes, requests, supervision,
+#: unpublishing) are internal and never shown.
+PUBLIC_STEPS = {
+    Action.REGISTER: "已登记受理",
+    Action.ANSWER_AT_DESK: "已当场答复",
+    Action.SUBMIT: "已呈报中心领导批示",
+    Action.ROUTE: "已交承办单位办理",
+    Action.SIGN: "承办单位已签收，正在办理",
+    Action.RETURN_CASE: "正在重新确定承办单位",
+    Action.APPROVE_EXTENSION: "办理期限已延长",
+    Action.REPLY: "已答复",
+    Action.REVISIT: "已回访",
+    Action.CLOSE_WITH_REASON: "已办结",
+    Action.NOT_ACCEPT: "不予受理",
+    Action.MERGE: "与同一事项的诉求合并办理",
+    Action.WITHDRAW: "已撤回",
+    Action.PUBLISH: "已在公示栏公示",
+}
+
+
+def _step_detail(event: PetitionEvent) -> str:
+    data = event.data or {}
+    if event.action == Action.REGISTER and data.get("channel") in Channel.values:
+        return f"来源：{Channel(data['channel']).label}"
+    if event.action == Action.ROUTE and data.get("lead_department"):
+        return f"承办单位：{data['lead_department']['name']}"
+    if event.action in (Action.REPLY, Action.ANSWER_AT_DESK) and data.get("decision") in Reply.Decision.values:
+        return f"答复结论：{Reply.Decision(data['decision']).label}"
+    if event.action == Action.APPROVE_EXTENSION and data.get("finish_by"):
+        return f"法定办结期限延至 {data['finish_by']}"
+    if event.action == Action.REVISIT:
+        return "群众不满意，重新办理" if data.get("reopened") else "问题已解决，已办结"
+    if event.action == Action.NOT_ACCEPT and data.get("directed_to"):
+        return f"请通过以下途径反映：{data['directed_to']}"
+    return ""
+
+
+def public_progress(petition: Petition) -> dict:
+    """The lookup's answer for one case. Prefetch ``events`` and ``replies__department`` (see ``lookup_progress``)."""
+    events = sorted(petition.events.all(), key=lambda e: (e.created_at, e.pk))
+    steps = []
+    for event in events:
+        if event.action not in PUBLIC_STEPS:
+            continue
+        when = petition.received_at if event.action == Action.REGISTER else event.created_at
+        steps.append(
+            {"date": timezone.localtime(when), "label": PUBLIC_STEPS[event.action], "detail": _step_detail(event)}
+        )
+    reply = next(iter(petition.replies.all()), None)
+    center = settings.MINQING["CENTER_NAME"]
+    open_case = petition.status not in (Status.CLOSED, Status.NOT_ACCEPTED, Status.MERGED, Status.WITHDRAWN)
+    return {
+        "tracking_number": petition.tracking_number,
+        "received_on": timezone.localdate(petition.received_at),
+        "village": petition.village.name if petition.village_id else "",
+        "subject": petition.category.subject,
+        "status": Status(petition.status).label,
+        "status_code": petition.status,
+        "finish_by": petition.finish_by if open_case and petition.status != Status.REPLIED else None,
+        "review_by": petition.review_by if petition.status == Status.REPLIED else None,
+        "steps": steps,
+        "reply": {
+            "date": timezone.localdate(reply.created_at),
+            "department": reply.department.name if reply.department_id else center,
+            "decision": reply.get_decision_display(),
+            "facts": reply.facts,
+            "basis": reply.basis,
+            "content": reply.content,
+        }
+        if reply
+        else None,
+    }
+
+
+def phone_last4(phone: str) -> str:
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[-4:] if len(digits) >= 4 else ""
+
+
+def lookup_progress(number: str, phone4: str) -> dict | None:
+    """The progress of case ``number`` if ``phone4`` is the last four digits of the phone given at intake;
+    ``None`` for a wrong pair and for a number that does not exist alike. A case with no phone on record
+    cannot be looked up."""
+    number = normalize_tracking_number(number)
+    phone4 = (phone4 or "").strip()
+    if not number or not re.fullmatch(r"\d{4}", phone4):
+        return None
+    petition = (
+        Petition.objects.select_related("category", "village")
+        .prefetch_related(
+            Prefetch("events", queryset=PetitionEvent.objects.only("petition_id", "action", "created_at", "data")),
+            Prefetch("replies", queryset=Reply.objects.select_related("department")),
+        )
+        .filter(tracking_number=number)
+        .first()
+    )
+    if petition is None or phone_last4(petition.petitioner_phone) != phone4:
+        return None
+    return public_progress(petition)
+
+
+def month_range(value: str) -> tuple[dt.date, dt.date] | None:
+    """ "2026-11" → (2026-11-01, 2026-12-01); None for anything else."""
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})", (value or "").strip())
+    if not match or not 1 <= int(match[2]) <= 12 or int(match[1]) < 2000:
+        return None
+    year, month = int(match[1]), int(match[2])
+    start = dt.date(year, month, 1)
+    return start, dt.date(year + month // 12, month % 12 + 1, 1)

@@ -1,0 +1,63 @@
+"""Small pure filters for the case pages. The one place where status and deadline become colours."""
+
+from django import template
+
+from petitions.access import petitioner_fields
+from petitions.choices import Satisfaction, Status
+
+register = template.Library()
+
+DEADLINE_BADGES = {
+    "overdue": ("badge-overdue", "已超期"),
+    "due_soon": ("badge-due-soon", "即将到期"),
+    "ok": ("text-bg-light border", "期限内"),
+}
+
+
+@register.inclusion_tag("petitions/_status_badge.html")
+def status_badge(status: str):
+    return {"label": Status(status).label if status in Status.values else status, "colour": Status.colour(status)}
+
+
+@register.inclusion_tag("petitions/_deadline_badge.html")
+def deadline_badge(state: str):
+    css, label = DEADLINE_BADGES.get(state or "", ("", ""))
+    return {"css": css, "label": label}
+
+
+@register.filter
+def row_class(state: str) -> str:
+    return {"overdue": "row-overdue", "due_soon": "row-due-soon"}.get(state or "", "")
+
+
+@register.simple_tag(takes_context=True)
+def petitioner(context, petition):
+    """The petitioner as the reader may see them (an accusation hides them from departments)."""
+    return petitioner_fields(context["request"].scope, petition, representatives=False)
+
+
+@register.filter
+def mask_phone(value: str) -> str:
+    """13812345678 → 138****5678."""
+    value = value or ""
+    return f"{value[:3]}****{value[-4:]}" if len(value) >= 8 else value
+
+
+@register.filter
+def mask_name(value: str) -> str:
+    """张三丰 → 张**."""
+    value = (value or "").strip()
+    return value[:1] + "*" * (len(value) - 1) if len(value) > 1 else value
+
+
+@register.filter
+def action_link(petition, action: str) -> str:
+    """The page where ``action`` is taken on ``petition`` (the revisit lives in the visits app)."""
+    from petitions.views import action_url
+
+    return action_url(petition, action)
+
+
+@register.filter
+def satisfaction_label(value: str) -> str:
+    return Satisfaction(value).label if value in Satisfaction.values else value

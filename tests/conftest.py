@@ -1,0 +1,157 @@
+"""Shared fixtures: personas named for their access (healthchecks' alice/bob/charlie), a fast hasher,
+and Celery run in-process.
+
+Personas are the demo accounts' shapes: reception, leader, handler_minzheng (民政办), handler_zigui
+(自规所), liaison_a (和平村), liaison_b (大井村), admin_user. ``client_as(persona)`` logs one in.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group as AuthGroup
+
+from households.models import Group, Village
+from petitions.models import Department
+
+PASSWORD = "pw-for-tests"
+
+
+def is_postgres() -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql"
+
+
+requires_postgres = pytest.mark.skipif(
+    not os.getenv("DATABASE_URL", "").startswith("postgres"),
+    reason="needs PostgreSQL: set DATABASE_URL=postgres://… (CI runs this against the real server)",
+)
+requires_redis = pytest.mark.skipif(
+    not os.getenv("REDIS_URL"),
+    reason="needs Redis and a real worker: set REDIS_URL=redis://… (CI runs this against the real server)",
+)
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _celery_eager():
+    """Run tasks in-process unless a test starts a real worker (pytest-django's settings fixture
+    does not reach Celery once the app has read its config)."""
+    from minqing.celery import app
+
+    old = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = old
+
+
+def make_village(name: str = "和平村", groups: int = 2) -> Village:
+    village, _ = Village.objects.get_or_create(name=name)
+    for n in range(1, groups + 1):
+        Group.objects.get_or_create(village=village, name=f"{n}组")
+    return village
+
+
+def make_department(name: str = "民政办", village: Village | None = None) -> Department:
+    kind = Department.Kind.VILLAGE if village else Department.Kind.OFFICE
+    department, _ = Department.objects.get_or_create(name=name, defaults={"kind": kind, "village": village})
+    return department
+
+
+def make_user(username: str, *roles: str, villages=(), departments=(), full_name: str = ""):
+    user = get_user_model().objects.create_user(username=username, password=PASSWORD, first_name=full_name or username)
+    # get_or_create: a transactional test's flush removes the groups the migration made.
+    user.groups.add(*(AuthGroup.objects.get_or_create(name=role)[0] for role in roles))
+    for village in villages:
+        village.liaisons.add(user)
+    for department in departments:
+        department.staff.add(user)
+    return user
+
+
+@pytest.fixture
+def village_a(db):
+    return make_village("和平村")
+
+
+@pytest.fixture
+def village_b(db):
+    return make_village("大井村")
+
+
+@pytest.fixture
+def dept_minzheng(db):
+    return make_department("民政办")
+
+
+@pytest.fixture
+def dept_zigui(db):
+    return make_department("自规所")
+
+
+@pytest.fixture
+def reception(db):
+    return make_user("reception", "reception", full_name="王芳")
+
+
+@pytest.fixture
+def leader(db):
+    return make_user("leader", "leader", full_name="李建国")
+
+
+@pytest.fixture
+def handler_minzheng(dept_minzheng):
+    return make_user("handler", "handler", departments=[dept_minzheng], full_name="张伟")
+
+
+@pytest.fixture
+def handler_zigui(dept_zigui):
+    return make_user("handler2", "handler", departments=[dept_zigui], full_name="赵磊")
+
+
+@pytest.fixture
+def liaison_a(village_a):
+    return make_user("liaison", "liaison", villages=[village_a], full_name="陈秀英")
+
+
+@pytest.fixture
+def liaison_b(village_b):
+    return make_user("liaison2", "liaison", villages=[village_b], full_name="刘强")
+
+
+@pytest.fixture
+def admin_user(db):
+    user = make_user("admin", "admin", full_name="系统管理员")
+    user.is_staff = user.is_superuser = True
+    user.save()
+    return user
+
+
+@pytest.fixture
+def client_as(client):
+    """client_as(user) → the test client logged in as that user."""
+
+    def login(user):
+        client.force_login(user)
+        return client
+
+    return login
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`make test` runs two processes with --dist loadgroup), tests that share something
+    outside their own database run in one process: the real-worker tests share the Redis queue, and the browser
+    tests share the public lookup's per-address counter (127.0.0.1)."""
+    for item in items:
+        if item.get_closest_marker("worker"):
+            item.add_marker(pytest.mark.xdist_group("celery-worker"))
+        elif "tests/e2e/" in item.nodeid:
+            item.add_marker(pytest.mark.xdist_group("browser"))

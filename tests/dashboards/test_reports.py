@@ -1,0 +1,387 @@
+"""The monthly report (民情月报): the workbook as a plain function, its row's life, the task wiring, the
+command, the pages — and one build through a real worker."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import time
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import OperationalError
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from dashboards import exports, services
+from dashboards.exports import SHEETS, build_monthly_workbook, mask_petitioner
+from dashboards.models import MonthlyReport
+from dashboards.periods import Period
+from dashboards.tasks import build_monthly_report, build_previous_month_report
+from notifications.models import Notification
+from tests.conftest import requires_redis
+from tests.dashboards.conftest import TODAY, t
+from tests.visits.conftest import make_household, make_visit
+
+MARCH = Period.month(2026, 3)
+
+
+def read(source) -> dict[str, list[tuple]]:
+    wb = load_workbook(source, read_only=True)
+    try:
+        return {ws.title: [tuple(row) for row in ws.iter_rows(values_only=True)] for ws in wb.worksheets}
+    finally:
+        wb.close()
+
+
+@pytest.fixture
+def march_visit(liaison_a, village_a):
+    household = make_household(village_a, "HP-001", "张德明", cadre=liaison_a)
+    make_household(village_a, "HP-002", "王五", cadre=liaison_a)
+    return make_visit(liaison_a, village_a, [household], when=timezone.make_aware(t(3, 12)))
+
+
+# --- The workbook, as a plain function --------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_workbook_sheets_and_row_counts(march, march_visit):
+    out = io.BytesIO()
+    stats = build_monthly_workbook(MARCH, out, today=TODAY)
+    out.seek(0)
+    sheets = read(out)
+    assert list(sheets) == SHEETS
+    # 诉求明细: a header and every case received in March (c1–c9 and c11; merged c9 included as a record).
+    details = sheets["诉求明细"]
+    assert details[0] == tuple(title for title, _ in exports.DETAIL_COLUMNS)
+    assert len(details) - 1 == stats.rows["诉求明细"] == 10
+    # 超期事项: c2 (replied late), c5 (never signed), c10 (replied late in March), c13 (reopened, lapsed).
+    overdue = sheets["超期事项"]
+    assert len(overdue) - 1 == stats.rows["超期事项"] == 4
+    assert {row[0] for row in overdue[1:]} == {march[c].tracking_number for c in ("c2", "c5", "c10", "c13")}
+    # 回访满意度: 民政办, 自规所, 和平村委会, (未交办) and the total.
+    assert stats.rows["回访满意度"] == 5
+    total = [row for row in sheets["回访满意度"] if row[0] == "合计"][0]
+    assert total[1:6] == (6, 4, 1, 1, 4)
+    # 走访统计: 陈秀英 in 和平村, then both villages.
+    assert stats.rows["走访统计"] == 3
+    cadre_row = [row for row in sheets["走访统计"] if row and row[0] == "陈秀英"][0]
+    assert cadre_row[:7] == ("陈秀英", "和平村", 1, 1, 2, 1, "50%")
+    assert stats.rows["汇总"] == 7
+
+
+@pytest.mark.django_db
+def test_summary_sets_the_month_beside_the_previous_one(march):
+    out = io.BytesIO()
+    build_monthly_workbook(MARCH, out, today=TODAY)
+    out.seek(0)
+    summary = {row[0]: row for row in read(out)["汇总"] if row and row[0]}
+    assert summary["响应率"][1:4] == ("57.1%", 4, 7)
+    assert summary["按期办结率"][1:4] == ("42.9%", 3, 7)
+    assert summary["满意率"][1:4] == ("83.3%", 5, 6)
+    # February: c10 and c13 were routed; c10 signed next day, c13 the same day.
+    assert summary["响应率"][4:7] == ("100.0%", 2, 2)
+
+
+@pytest.mark.django_db
+def test_petitioner_is_masked_in_the_file(march, accusation_category, make_petition):
+    secret = make_petition(
+        category=accusation_category, petitioner_name="李四", received_at=timezone.make_aware(t(3, 15))
+    )
+    out = io.BytesIO()
+    build_monthly_workbook(MARCH, out, today=TODAY)
+    out.seek(0)
+    rows = read(out)["诉求明细"]
+    by_number = {row[0]: row for row in rows[1:]}
+    assert by_number[march["c1"].tracking_number][4] == "张某"
+    assert by_number[secret.tracking_number][4] == "（保密）"
+    text = repr(rows)
+    assert "张1" not in text and "李四" not in text
+    assert march["c1"].petitioner_phone not in text
+
+
+def test_mask_petitioner():
+    assert mask_petitioner("张三丰") == "张某"
+    assert mask_petitioner("") == ""
+    assert mask_petitioner("王五", accusation=True) == "（保密）"
+
+
+@pytest.mark.django_db
+def test_detail_row_says_on_time_and_satisfaction(march):
+    out = io.BytesIO()
+    build_monthly_workbook(MARCH, out, today=TODAY)
+    out.seek(0)
+    by_number = {row[0]: row for row in read(out)["诉求明细"][1:]}
+    c1, c2, c5 = (by_number[march[c].tracking_number] for c in ("c1", "c2", "c5"))
+    assert c1[12:14] == ("是", "满意")
+    assert c2[12:14] == ("否", "基本满意")
+    assert c5[12] == "否（超期未答复）"
+    assert c1[1] == dt.datetime(2026, 3, 2)  # a real date cell
+    assert c1[10] == "已办结"
+
+
+@pytest.mark.django_db
+def test_progress_is_reported_upwards(march):
+    seen = []
+    build_monthly_workbook(MARCH, io.BytesIO(), today=TODAY, progress=seen.append)
+    assert seen == sorted(seen) and seen[0] >= 0 and seen[-1] == 99
+
+
+def test_only_whole_months():
+    with pytest.raises(ValueError):
+        build_monthly_workbook(Period(dt.date(2026, 3, 1), dt.date(2026, 3, 5)), io.BytesIO())
+
+
+# --- The stored report's life ---------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_request_builds_stores_and_notifies_leaders(leader, march, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        report, queued = services.monthly_report_request(year=2026, month=3, by=leader)
+    report.refresh_from_db()
+    assert queued
+    assert (report.status, report.progress, report.case_count) == ("ready", 100, 10)
+    assert report.requested_by == leader and report.finished_at is not None
+    assert Path(report.file.path).exists() and report.size == Path(report.file.path).stat().st_size
+    assert list(read(report.file.path)) == SHEETS
+    note = Notification.objects.get(recipient=leader, kind="report.ready")
+    assert "2026年3月民情月报已生成" in note.title and note.url == reverse("dashboards:reports")
+
+
+@pytest.mark.django_db
+def test_building_again_replaces_the_file_of_the_same_row(leader, march, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first, _ = services.monthly_report_request(year=2026, month=3, by=leader)
+    first.refresh_from_db()
+    old = Path(first.file.path)
+    with django_capture_on_commit_callbacks(execute=True):
+        again, queued = services.monthly_report_request(year=2026, month=3, by=leader)
+    again.refresh_from_db()
+    assert queued and again.pk == first.pk and again.status == "ready"
+    assert MonthlyReport.objects.count() == 1
+    assert not old.exists() and Path(again.file.path).exists()
+
+
+@pytest.mark.django_db
+def test_a_running_build_is_not_queued_again(leader):
+    MonthlyReport.objects.create(year=2026, month=3, status="running", started_at=dt.datetime.now(dt.UTC))
+    again, queued = services.monthly_report_request(year=2026, month=3, by=leader)
+    assert not queued and again.status == "running"
+
+
+@pytest.mark.django_db
+def test_a_task_delivered_twice_builds_once(march):
+    report = MonthlyReport.objects.create(year=2026, month=3)
+    assert services.monthly_report_build(report_id=report.pk, today=TODAY).status == "ready"
+    assert services.monthly_report_build(report_id=report.pk, today=TODAY) is None  # nothing left to claim
+
+
+@pytest.mark.django_db
+def test_a_build_abandoned_by_a_dead_worker_is_claimed_again(march):
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    report = MonthlyReport.objects.create(year=2026, month=3, status="running", started_at=long_ago)
+    assert services.monthly_report_build(report_id=report.pk, today=TODAY).status == "ready"
+
+
+@pytest.mark.django_db
+def test_a_failure_is_recorded_with_its_reason(monkeypatch):
+    def broken(*args, **kwargs):
+        raise ValueError("磁盘已满")
+
+    monkeypatch.setattr(exports, "build_monthly_workbook", broken)
+    report = MonthlyReport.objects.create(year=2026, month=3)
+    services.monthly_report_build(report_id=report.pk)
+    report.refresh_from_db()
+    assert report.status == "failed" and "磁盘已满" in report.error and not report.file
+
+
+@pytest.mark.django_db
+def test_a_database_outage_goes_back_to_pending_for_the_retry(monkeypatch):
+    def outage(*args, **kwargs):
+        raise OperationalError("server closed the connection")
+
+    monkeypatch.setattr(exports, "build_monthly_workbook", outage)
+    report = MonthlyReport.objects.create(year=2026, month=3)
+    with pytest.raises(OperationalError):
+        services.monthly_report_build(report_id=report.pk)
+    report.refresh_from_db()
+    assert report.status == "pending"
+
+
+@pytest.mark.django_db
+def test_an_unreachable_broker_marks_the_row_failed(monkeypatch, leader, django_capture_on_commit_callbacks):
+    def down(*args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379")
+
+    monkeypatch.setattr(build_monthly_report, "delay", down)
+    with django_capture_on_commit_callbacks(execute=True):
+        report, _ = services.monthly_report_request(year=2026, month=3, by=leader)
+    report.refresh_from_db()
+    assert report.status == "failed" and "任务队列" in report.error
+
+
+@pytest.mark.django_db
+def test_only_leaders_and_admins_may_ask(reception):
+    with pytest.raises(services.PermissionDenied):
+        services.monthly_report_request(year=2026, month=3, by=reception)
+
+
+# --- Task wiring ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_task_eager_wiring_builds_the_row(march):
+    report = MonthlyReport.objects.create(year=2026, month=3)
+    assert build_monthly_report.delay(report.pk).get() == "ready"
+    report.refresh_from_db()
+    assert report.status == "ready"
+
+
+@pytest.mark.django_db
+def test_scheduled_task_builds_last_month(leader, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        pk = build_previous_month_report.delay().get()
+    report = MonthlyReport.objects.get(pk=pk)
+    today = dt.date.today()
+    previous = Period.month(today.year, today.month).previous()
+    assert (report.year, report.month, report.status) == (previous.start.year, previous.start.month, "ready")
+    assert report.requested_by is None
+    assert Notification.objects.filter(recipient=leader, kind="report.ready").exists()
+
+
+def test_beat_runs_the_report_at_one_on_the_first(settings):
+    from minqing.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["monthly-report"]
+    assert entry["task"] == build_previous_month_report.name
+    assert entry["task"] in app.tasks
+    schedule = entry["schedule"]
+    assert schedule.hour == {1} and schedule.minute == {0} and schedule.day_of_month == {1}
+
+
+def test_report_task_retries_only_database_outages():
+    assert build_monthly_report.autoretry_for == (OperationalError,)
+
+
+# --- The command ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_command_writes_the_file_in_the_foreground(march, tmp_path):
+    out = tmp_path / "民情月报.xlsx"
+    buffer = io.StringIO()
+    call_command("export_monthly_report", "2026-03", "--out", str(out), stdout=buffer)
+    assert list(read(out)) == SHEETS
+    assert "诉求明细 10 行" in buffer.getvalue()
+    assert not MonthlyReport.objects.exists()
+
+
+@pytest.mark.django_db
+def test_command_without_out_rebuilds_the_stored_report(march):
+    call_command("export_monthly_report", "2026-03", stdout=io.StringIO())
+    assert MonthlyReport.objects.get(year=2026, month=3).status == "ready"
+
+
+def test_command_refuses_a_bad_month():
+    with pytest.raises(CommandError, match="YYYY-MM"):
+        call_command("export_monthly_report", "2026-13", "--out", "/tmp/x.xlsx")
+
+
+# --- The pages ------------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_reports_page_requests_a_build_and_offers_the_download(
+    client_as, leader, march, django_capture_on_commit_callbacks
+):
+    client = client_as(leader)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("dashboards:reports"), {"month": "2026-03"})
+    assert response.status_code == 302
+    report = MonthlyReport.objects.get(year=2026, month=3)
+    assert report.status == "ready"  # no broker in tests: the task ran in-process
+    page = client.get(reverse("dashboards:reports")).content.decode()
+    assert reverse("dashboards:report_download", args=[report.pk]) in page
+    download = client.get(reverse("dashboards:report_download", args=[report.pk]))
+    assert download.status_code == 200
+    assert download["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "attachment" in download["Content-Disposition"]
+    assert list(read(io.BytesIO(b"".join(download.streaming_content)))) == SHEETS
+
+
+@pytest.mark.django_db
+def test_reports_page_refuses_a_future_month(client_as, leader):
+    response = client_as(leader).post(reverse("dashboards:reports"), {"month": "2099-01"})
+    assert response.status_code == 200
+    assert "尚未开始" in response.content.decode()
+    assert not MonthlyReport.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_running_row_polls_every_two_seconds_and_a_ready_one_stops(client_as, leader):
+    report = MonthlyReport.objects.create(year=2026, month=3, status="running", progress=40)
+    client = client_as(leader)
+    row = client.get(reverse("dashboards:report_status", args=[report.pk])).content.decode()
+    assert 'hx-trigger="every 2s"' in row and "40%" in row and "<script" not in row
+    MonthlyReport.objects.filter(pk=report.pk).update(status="failed", error="生成失败：磁盘已满")
+    row = client.get(reverse("dashboards:report_status", args=[report.pk])).content.decode()
+    assert "hx-trigger" not in row and "磁盘已满" in row
+
+
+@pytest.mark.django_db
+def test_download_is_for_leaders_and_admins_only(client_as, reception, handler_minzheng, leader, march):
+    report = MonthlyReport.objects.create(year=2026, month=3)
+    services.monthly_report_build(report_id=report.pk, today=TODAY)
+    url = reverse("dashboards:report_download", args=[report.pk])
+    assert client_as(reception).get(url).status_code == 403
+    assert client_as(handler_minzheng).get(url).status_code == 403
+    report.refresh_from_db()
+    # The file is not reachable under MEDIA_URL: only the view serves it.
+    assert client_as(leader).get(f"/media/{report.file.name}").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_report_not_ready_has_no_download(client_as, leader):
+    report = MonthlyReport.objects.create(year=2026, month=3, status="pending")
+    assert client_as(leader).get(reverse("dashboards:report_download", args=[report.pk])).status_code == 404
+
+
+# --- A real worker --------------------------------------------------------------------------------
+
+
+@pytest.mark.worker
+@requires_redis
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_builds_the_report(leader, make_petition):
+    """The task goes through Redis to a solo worker, which builds the workbook; openpyxl reads it back.
+    Delivered again, the task finds nothing to claim and the file stays."""
+    from celery.contrib.testing.worker import start_worker
+
+    from minqing.celery import app
+
+    for _ in range(3):
+        make_petition("in_progress")
+    today = dt.date.today()
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+            report, queued = services.monthly_report_request(year=today.year, month=today.month, by=leader)
+            assert queued
+            deadline = time.monotonic() + 60
+            while report.status in ("pending", "running") and time.monotonic() < deadline:
+                time.sleep(0.2)
+                report.refresh_from_db()
+            assert report.status == "ready", report.error
+            sheets = read(report.file.path)
+            assert list(sheets) == SHEETS
+            assert len(sheets["诉求明细"]) - 1 == 3 == report.case_count
+            name = report.file.name
+            # Delivered a second time (results kept for this call only, to wait for it): nothing to claim.
+            assert build_monthly_report.apply_async((report.pk,), ignore_result=False).get(timeout=20) is None
+            report.refresh_from_db()
+            assert report.file.name == name and report.status == "ready"
+    finally:
+        app.conf.task_always_eager = True

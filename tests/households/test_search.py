@@ -1,0 +1,61 @@
+import pytest
+
+from households.models import Household
+from tests.conftest import make_village
+from tests.households.factories import an_id, make_household
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def ledger():
+    hp = make_village("和平村")
+    dj = make_village("大井村")
+    return {
+        "zhang": make_household(
+            hp,
+            "001",
+            head_name="张三",
+            head_id_number=an_id(1),
+            phone="13812345678",
+            members=[{"name": "李四", "id_number": an_id(2), "phone": "08511234567"}, "张小明"],
+        ),
+        "wang": make_household(hp, "002", head_name="王五", phone="13900001111"),
+        "zhao": make_household(dj, "001", head_name="赵六", head_id_number=an_id(3)),
+    }
+
+
+def found(q):
+    return set(Household.objects.search(q).values_list("head_name", flat=True))
+
+
+def test_search_matches_head_and_member_names_by_contains(ledger):
+    assert found("张") == {"张三"}
+    assert found("李四") == {"张三"}
+    assert found("小明") == {"张三"}
+
+
+def test_search_matches_a_whole_or_partial_id_number_of_head_or_member(ledger):
+    assert found(an_id(1)) == {"张三"}
+    assert found(an_id(2).lower()) == {"张三"}  # a member's, typed with a lower-case x if it has one
+    assert found(an_id(3)[-8:]) == {"赵六"}
+
+
+def test_search_normalises_phone_before_matching(ledger):
+    assert found("138 1234 5678") == {"张三"}
+    assert found("+86 139-0000-1111") == {"王五"}
+    assert found("１３９００００") == {"王五"}
+    assert found("0851-1234567") == {"张三"}  # a member's landline
+
+
+def test_search_matches_household_number_exactly(ledger):
+    assert found("001") == {"张三", "赵六"}
+    assert found("00") == set()
+
+
+def test_search_returns_each_household_once_when_several_members_match(ledger):
+    assert Household.objects.search("张").count() == 1
+
+
+def test_empty_search_keeps_the_queryset(ledger):
+    assert Household.objects.search("  ").count() == 3

@@ -1,0 +1,302 @@
+"""The access matrix: every URL pattern of the project × every demo role and an anonymous visitor → the expected
+answer, from one table. A URL pattern without a row fails the test, so a new page cannot ship unreviewed.
+
+Objects come in pairs: one inside the personas' scope (和平村, 民政办) and one outside it (大井村, 自规所), so
+each row also guesses other villages' and other departments' ids. GET only: actions are POSTs and are covered
+by the workflow's persona × action tests; here a POST-only URL answers 405 to GET for those who may reach it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.base import ContentFile
+from django.core.management import call_command
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from households.models import Household
+from notifications.models import Notification
+from notifications.services import notification_send
+from petitions import workflow
+from petitions.models import Attachment, Petition, Publication, Status
+from visits.models import Visit
+
+PERSONAS = ["anon", "reception", "leader", "handler", "handler2", "liaison", "liaison2", "admin"]
+LOGIN = 302  # anonymous → the login page
+
+
+def walk(patterns, prefix="", namespace=None):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            ns = pattern.namespace or namespace
+            if ns == "admin":
+                yield "admin", prefix + str(pattern.pattern)
+                continue
+            yield from walk(pattern.url_patterns, prefix + str(pattern.pattern), ns)
+        elif isinstance(pattern, URLPattern):
+            yield (f"{namespace}:{pattern.name}" if namespace else pattern.name), prefix + str(pattern.pattern)
+
+
+def every(status):
+    return dict.fromkeys(PERSONAS, status)
+
+
+def row(anon=LOGIN, reception=200, leader=200, handler=200, handler2=200, liaison=200, liaison2=200, admin=200):
+    return dict(zip(PERSONAS, [anon, reception, leader, handler, handler2, liaison, liaison2, admin], strict=True))
+
+
+def only(*allowed, other=403, anon=LOGIN, ok=200):
+    return {p: (anon if p == "anon" else ok if p in allowed else other) for p in PERSONAS}
+
+
+CENTER = ("reception", "leader", "admin")
+LEADERS = ("leader", "admin")
+
+#: (url name, variant) → (path template filled from the objects, expected answer per persona).
+MATRIX: dict[tuple[str, str], tuple[str, dict]] = {}
+
+
+def own_accusation(users) -> Petition:
+    """An accusation (检举控告) in 和平村 routed to 民政办: the department handles it without seeing the accuser."""
+    from petitions.models import Category, Department, Village
+
+    petition = workflow.petition_register(
+        by=users["reception"], channel="letter", petitioner_name="匿名检举人",
+        category=Category.objects.filter(kind=Category.Kind.ACCUSATION).first(),
+        summary="检举", content="检举材料", village=Village.objects.get(name="和平村"),
+    )  # fmt: skip
+    workflow.petition_submit(petition=petition, by=users["reception"])
+    workflow.petition_route(
+        petition=petition, by=users["leader"], instruction="核查", lead_department=Department.objects.get(name="民政办")
+    )
+    return petition
+
+
+@pytest.fixture
+def objects(db, settings, tmp_path):
+    """The demo township plus a pair (inside / outside the personas' scope) of every kind of object."""
+    settings.MEDIA_ROOT = tmp_path
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    from django.contrib.auth import get_user_model
+
+    users = {u.username: u for u in get_user_model().objects.all()}
+
+    def case(village: str, department: str, status: str) -> Petition:
+        found = Petition.objects.filter(village__name=village, lead_department__name=department, status=status).first()
+        if found:
+            return found
+        # Not in the demo: make it through the workflow.
+        from petitions.models import Category, Department, Reply
+
+        petition = workflow.petition_register(
+            by=users["reception"], channel="visit", petitioner_name="测试人",
+            category=Category.objects.exclude(kind=Category.Kind.ACCUSATION).first(),
+            summary="访问矩阵", content="访问矩阵用例", village=Household.objects.filter(village__name=village)
+            .first().village,
+        )  # fmt: skip
+        workflow.petition_submit(petition=petition, by=users["reception"])
+        workflow.petition_route(
+            petition=petition, by=users["leader"], instruction="办理",
+            lead_department=Department.objects.get(name=department),
+        )  # fmt: skip
+        handler = Department.objects.get(name=department).staff.first()
+        workflow.petition_sign(petition=petition, by=handler)
+        if status == Status.REPLIED:
+            workflow.petition_reply(
+                petition=petition, by=handler, facts="查明", decision=Reply.Decision.SUPPORT,
+                delivery=Reply.Delivery.PHONE,
+            )  # fmt: skip
+        return petition
+
+    own = case("和平村", "民政办", Status.IN_PROGRESS)
+    other = case("大井村", "自规所", Status.IN_PROGRESS)
+    accusation = own_accusation(users)
+    attachments = {
+        key: Attachment.objects.create(
+            petition=p,
+            file=ContentFile(b"%PDF-1.4 test", name="a.pdf"),
+            original_name="a.pdf",
+            content_type="application/pdf",
+            size=13,
+        )  # fmt: skip
+        for key, p in (("own", own), ("other", other), ("accusation", accusation))
+    }
+    notification_send(recipients=[users["leader"]], kind="test", title="矩阵")
+    from dashboards.models import MonthlyReport
+
+    report = MonthlyReport.objects.create(year=2026, month=10)
+    return {
+        "household": {
+            "own": Household.objects.filter(village__name="和平村").first(),
+            "other": Household.objects.filter(village__name="大井村").first(),
+        },
+        "case": {"own": own, "other": other, "accusation": accusation},
+        "replied": {
+            "own": case("和平村", "民政办", Status.REPLIED),
+            "other": case("大井村", "自规所", Status.REPLIED),
+        },
+        "attachment": attachments,
+        "visit": {
+            "own": Visit.objects.filter(village__name="和平村").first(),
+            "other": Visit.objects.filter(village__name="大井村").first(),
+        },
+        "notification": Notification.objects.filter(recipient=users["leader"]).first(),
+        "report": report,
+        "notice": Publication.objects.filter(is_published=True).select_related("petition").first(),
+    }
+
+
+NOT_ALLOWED = 405  # a POST-only URL, reached with GET
+
+# fmt: off
+#                 anon   reception leader handler handler2 liaison liaison2 admin
+MATRIX = {
+    # Desks and the leaders' numbers: everyone has a desk; the numbers, hot spots, supervision board and reports
+    # are for leaders (and admins).
+    ("dashboards:home", ""): ("/", row()),
+    ("dashboards:metrics", ""): ("/dashboards/metrics/", only(*LEADERS)),
+    ("dashboards:metrics_json", ""): ("/dashboards/metrics.json", only(*LEADERS)),
+    ("dashboards:metric_cases", ""): ("/dashboards/metrics/cases/", only(*LEADERS, ok=400)),  # no measure named
+    ("dashboards:hotspots", ""): ("/dashboards/hotspots/", only(*LEADERS)),
+    ("dashboards:supervision", ""): ("/dashboards/supervision/", only(*LEADERS)),
+    ("dashboards:supervision_print", ""): ("/dashboards/supervision/print/", only(*LEADERS)),
+    ("dashboards:reports", ""): ("/dashboards/reports/", only(*LEADERS)),
+    ("dashboards:report_status", ""): ("/dashboards/reports/{report}/", only(*LEADERS)),
+    ("dashboards:report_download", ""): ("/dashboards/reports/{report}/download/", only(*LEADERS, ok=404)),  # not built
+    # Accounts.
+    ("login", ""): ("/accounts/login/", row(anon=200)),
+    ("logout", ""): ("/accounts/logout/", every(NOT_ALLOWED)),
+    ("password_change", ""): ("/accounts/password_change/", row()),
+    ("password_change_done", ""): ("/accounts/password_change/done/", row()),
+    # The ledger: the center and liaisons (their own villages only); departments have no ledger.
+    ("households:index", ""): ("/households/", only(*CENTER, "liaison", "liaison2")),
+    ("households:create", ""): ("/households/new/", only(*CENTER, "liaison", "liaison2")),
+    ("households:detail", "own"): ("/households/{household_own}/", row(handler=404, handler2=404, liaison2=404)),
+    ("households:detail", "other"): ("/households/{household_other}/", row(handler=404, handler2=404, liaison=404)),
+    ("households:edit", "own"): ("/households/{household_own}/edit/", row(handler=404, handler2=404, liaison2=404)),
+    ("households:edit", "other"): ("/households/{household_other}/edit/", row(handler=404, handler2=404, liaison=404)),
+    ("households:contacts", ""): ("/households/contacts/", only(*CENTER, "liaison", "liaison2")),
+    ("households:assign_contact", ""): ("/households/contacts/assign/", {**every(NOT_ALLOWED), "anon": LOGIN}),
+    ("households:export", ""): ("/households/export/", only(*CENTER, "liaison", "liaison2")),
+    ("households:import", ""): ("/households/import/", only(*LEADERS)),
+    ("households:import_template", ""): ("/households/import/template/", only(*CENTER, "liaison", "liaison2")),
+    ("households:import_preview", ""): ("/households/import/nosuchtoken/", only(*LEADERS, ok=404)),
+    # Cases: the center sees all; a department what was routed to it; a liaison their villages.
+    ("petitions:index", ""): ("/petitions/", row()),
+    ("petitions:queue", "instruction"): ("/petitions/queue/instruction/", only("leader", other=404)),
+    ("petitions:queue", "registered"): ("/petitions/queue/registered/", only("reception", "leader", other=404)),
+    ("petitions:queue", "to_sign"): ("/petitions/queue/to_sign/", only("handler", "handler2", other=404)),
+    ("petitions:queue", "village_open"): ("/petitions/queue/village_open/", only("liaison", "liaison2", other=404)),
+    ("petitions:intake", ""): ("/petitions/new/", only("reception", "liaison", "liaison2")),
+    ("petitions:household_lookup", ""): ("/petitions/new/households/", only("reception", "liaison", "liaison2")),
+    ("petitions:repeat_check", ""): ("/petitions/new/repeats/", only("reception", "liaison", "liaison2")),
+    ("petitions:detail", "own"): ("/petitions/{case_own}/", row(handler2=404, liaison2=404)),
+    ("petitions:detail", "other"): ("/petitions/{case_other}/", row(handler=404, liaison=404)),
+    ("petitions:detail", "accusation"): ("/petitions/{case_accusation}/", row(handler2=404, liaison2=404)),
+    ("petitions:receipt", "own"): ("/petitions/{case_own}/receipt/", row(handler=403, handler2=404, liaison2=404)),
+    ("petitions:receipt", "other"): ("/petitions/{case_other}/receipt/", row(handler=404, handler2=403, liaison=404)),
+    ("petitions:act", "own-progress"): (
+        "/petitions/{case_own}/act/progress/",
+        row(reception=403, leader=403, handler2=404, liaison=403, liaison2=404, admin=403),
+    ),
+    ("petitions:act", "other-progress"): (
+        "/petitions/{case_other}/act/progress/",
+        row(reception=403, leader=403, handler=404, liaison=404, liaison2=403, admin=403),
+    ),
+    ("petitions:act", "own-supervise"): (
+        "/petitions/{case_own}/act/supervise/",
+        row(reception=403, handler=403, handler2=404, liaison=403, liaison2=404, admin=403),
+    ),
+    ("petitions:act", "other-supervise"): (
+        "/petitions/{case_other}/act/supervise/",
+        row(reception=403, handler=404, handler2=403, liaison=404, liaison2=403, admin=403),
+    ),
+    ("petitions:attachment", "own"): (
+        "/petitions/{case_own}/attachments/{attachment_own}/", row(handler2=404, liaison2=404)
+    ),
+    ("petitions:attachment", "other"): (
+        "/petitions/{case_other}/attachments/{attachment_other}/", row(handler=404, liaison=404)
+    ),
+    # An accusation's material may identify the accuser: the center only, not the handling department.
+    ("petitions:attachment", "accusation"): (
+        "/petitions/{case_accusation}/attachments/{attachment_accusation}/",
+        row(handler=404, handler2=404, liaison=404, liaison2=404),
+    ),
+    # Visits: the center and liaisons (their villages); departments do not visit.
+    ("visits:index", ""): ("/visits/", only(*CENTER, "liaison", "liaison2")),
+    ("visits:new", ""): ("/visits/new/", only(*CENTER, "liaison", "liaison2")),
+    ("visits:sync", ""): ("/visits/sync/", every(NOT_ALLOWED)),
+    ("visits:household_search", ""): ("/visits/households/search/", only(*CENTER, "liaison", "liaison2")),
+    ("visits:detail", "own"): ("/visits/{visit_own}/", row(handler=403, handler2=403, liaison2=404)),
+    ("visits:detail", "other"): ("/visits/{visit_other}/", row(handler=403, handler2=403, liaison=404)),
+    ("visits:edit", "own"): ("/visits/{visit_own}/edit/", row(handler=403, handler2=403, liaison2=404)),
+    ("visits:edit", "other"): ("/visits/{visit_other}/edit/", row(handler=403, handler2=403, liaison=404)),
+    ("visits:open_case", "own"): (
+        "/visits/{visit_own}/open-case/", row(leader=403, handler=403, handler2=403, liaison2=404, admin=403)
+    ),
+    ("visits:open_case", "other"): (
+        "/visits/{visit_other}/open-case/", row(leader=403, handler=403, handler2=403, liaison=404, admin=403)
+    ),
+    ("visits:contacts", ""): ("/visits/contacts/", only(*CENTER, "liaison", "liaison2")),
+    ("visits:coverage", ""): ("/visits/contacts/coverage/", only(*CENTER, "liaison", "liaison2")),
+    ("visits:cards", ""): ("/visits/contacts/cards/", only(*CENTER, "liaison", "liaison2")),
+    ("visits:deputies", ""): ("/visits/deputies/", only(*CENTER, "liaison", "liaison2")),
+    ("visits:revisits", ""): ("/visits/revisits/", only(*CENTER, "liaison", "liaison2")),
+    ("visits:revisit_new", "own"): (
+        "/visits/revisits/{replied_own}/new/", row(handler=403, handler2=403, liaison2=404)
+    ),
+    ("visits:revisit_new", "other"): (
+        "/visits/revisits/{replied_other}/new/", row(handler=403, handler2=403, liaison=404)
+    ),
+    ("visits:revisit_close", "own"): ("/visits/revisits/{replied_own}/close/", every(NOT_ALLOWED)),
+    # The inbox: everyone signed in, each their own messages.
+    ("notifications:inbox", ""): ("/inbox/", row()),
+    ("notifications:read", ""): ("/inbox/{notification}/read/", {**every(NOT_ALLOWED), "anon": LOGIN}),
+    ("notifications:read_all", ""): ("/inbox/read-all/", {**every(NOT_ALLOWED), "anon": LOGIN}),
+    # The public site: no login.
+    ("public:board", ""): ("/public/", row(anon=200)),
+    ("public:notices_json", ""): ("/public/notices.json", row(anon=200)),
+    ("public:notice", ""): ("/public/notices/{notice}/", row(anon=200)),
+    ("public:feed", ""): ("/public/feed/", row(anon=200)),
+    ("public:lookup", ""): ("/public/lookup/", row(anon=200)),
+    ("healthz", ""): ("/healthz", row(anon=200)),
+    # The admin site: staff accounts only (the demo admin); everyone else is sent to its login.
+    ("admin", ""): ("/admin/", {**every(302), "admin": 200}),
+}
+# fmt: on
+
+
+def fill(template: str, objects: dict) -> str:
+    values = {
+        "report": objects["report"].pk,
+        "notification": objects["notification"].pk,
+        "notice": objects["notice"].petition.tracking_number,
+    }
+    for kind in ("household", "case", "replied", "attachment", "visit"):
+        for variant, obj in objects[kind].items():
+            values[f"{kind}_{variant}"] = obj.pk
+    return template.format(**values)
+
+
+def test_every_url_pattern_has_a_row_in_the_table():
+    names = {name for name, _ in walk(get_resolver().url_patterns)}
+    covered = {name for name, _ in MATRIX}
+    assert names - covered == set(), "add these URLs to the access matrix"
+    assert covered - names == set(), "these rows name URLs that no longer exist"
+
+
+@pytest.mark.django_db
+def test_every_role_gets_the_expected_answer_everywhere(objects, client):
+    from django.contrib.auth import get_user_model
+
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=PERSONAS)}
+    mismatches = []
+    for persona in PERSONAS:
+        client.logout()
+        if persona != "anon":
+            client.force_login(users[persona])
+        for (name, variant), (template, expected) in MATRIX.items():
+            path = fill(template, objects)
+            status = client.get(path).status_code
+            if status != expected[persona]:
+                mismatches.append(f"{persona:9} {name} {variant} {path}: expected {expected[persona]}, got {status}")
+    assert mismatches == []
