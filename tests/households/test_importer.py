@@ -13,7 +13,8 @@ from tests.households.xlsx import FIRST_ROW, household_row, write_ledger_file
 
 pytestmark = pytest.mark.django_db
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "samples" / "households_sample.xlsx"
+# A copy of ../shared/samples/households_sample.xlsx, kept here so a clean clone has it.
+SAMPLE = Path(__file__).resolve().parent / "data" / "households_sample.xlsx"
 
 
 @pytest.fixture
