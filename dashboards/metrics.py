@@ -1,13 +1,17 @@
 """The numbers leaders are judged by (domain.md, dashboards): seven measures for a period.
 
 Every measure is a pair of ``Q`` objects over ``Petition`` — the cases in its denominator and the cases
-in its numerator (always a subset of the denominator). The same ``Q`` objects feed
+in its numerator (always a subset of the denominator). The drill-down ``cases(period, measure, part)``
+filters ``Petition`` with exactly those ``Q`` objects. The counts come from the same definitions, in
+grouped queries with conditional aggregates (never a loop per village or department):
 
-* the counts: one query per grouping (overall, by village, by department, by subject, by channel), each
-  a ``values(<group>).annotate(Count("pk", filter=Q))`` for all seven measures at once — conditional
-  aggregates, never a loop per village or department; and
-* the drill-down: ``cases(period, measure, part)`` filters ``Petition`` with the very same ``Q``, so a
-  number and the list behind it cannot disagree.
+* five measures count cases directly: one ``Petition`` query per grouping, ``Count("pk", filter=Q)`` for
+  each part, the plain column conditions of the ``Q`` objects;
+* the two revisit measures (解决率, 满意率) judge a case by its *last* revisit in the period. Inside a
+  count over cases that needs an ``IN (subquery)`` per part, which PostgreSQL re-runs per row once the
+  revisits of a year outgrow its memory for hashing (36 s for a county year). So they are counted over
+  the events instead: one row per revisited case (its last revisit event in P), the verdict read from the
+  event's data (``REVISIT_COUNTS``). A test checks every count against its drill-down list.
 
 A measure counts **cases**, each at most once per period. The states are those the case is in now (the
 figures of a past month can still move while its cases do: a late reply lands in the month it was given).
@@ -54,7 +58,7 @@ from functools import reduce
 from operator import or_
 
 from django.conf import settings
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from dashboards.periods import Period
@@ -210,15 +214,16 @@ def measure_parts(period: Period, today: dt.date | None = None) -> dict[str, Par
     ) & Q(reply_by__lt=today)
     replied_on_time = replied & Q(replied_at__date__lte=F("reply_by"))
 
-    revisits = _revisits_in(period)
-    revisited = _cases_of(revisits)
-    solved = _cases_of(_last_revisits_in(period).filter(data__solved=True))
-    # A satisfied or basically satisfied revisit closes the case and a closed case is never revisited again,
-    # so such a revisit is always the case's last one: no "last revisit" subquery is needed for them.
-    satisfied = _cases_of(revisits.filter(data__satisfaction=Satisfaction.SATISFIED))
-    basic = _cases_of(revisits.filter(data__satisfaction=Satisfaction.BASICALLY_SATISFIED))
-    satisfied_or_basic = _cases_of(
-        revisits.filter(data__satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED])
+    last = _last_revisits_in(period)
+    revisited = _cases_of(last)
+    solved, satisfied_or_basic, satisfied, basic = (
+        _cases_of(last.filter(REVISIT_COUNTS[measure][part]))
+        for measure, part in (
+            ("resolution_rate", "numerator"),
+            ("satisfaction_rate", "numerator"),
+            ("satisfaction_rate", "satisfied"),
+            ("satisfaction_rate", "basic"),
+        )
     )
 
     received = _in(period, "received_at") & ~Q(status=Status.MERGED)
@@ -237,9 +242,22 @@ def measure_parts(period: Period, today: dt.date | None = None) -> dict[str, Par
     }
 
 
+#: The two revisit measures, as conditions on each revisited case's last revisit event in P (its
+#: denominator is every such event). ``measure_parts`` builds their drill-down from the same conditions.
+REVISIT_COUNTS: dict[str, dict[str, Q]] = {
+    "resolution_rate": {"numerator": Q(data__solved=True)},
+    "satisfaction_rate": {
+        "numerator": Q(data__satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED]),
+        "satisfied": Q(data__satisfaction=Satisfaction.SATISFIED),
+        "basic": Q(data__satisfaction=Satisfaction.BASICALLY_SATISFIED),
+    },
+}
+CASE_MEASURES = [key for key in MEASURE_KEYS if key not in REVISIT_COUNTS]
+
+
 def relevant(parts: dict[str, Parts]) -> Q:
-    """The union of the denominators: no other case counts anywhere, so the queries start from these."""
-    return reduce(or_, (p.denominator for p in parts.values()))
+    """The union of the case-counted denominators: no other case counts in the ``Petition`` queries."""
+    return reduce(or_, (parts[key].denominator for key in CASE_MEASURES))
 
 
 # --- The figures -----------------------------------------------------------------------------------
@@ -273,21 +291,31 @@ class Figure:
         return {"value": self.value, "numerator": self.numerator, "denominator": self.denominator}
 
 
-def _aggregates(parts: dict[str, Parts], prefix: str = "") -> dict:
+def _case_aggregates(parts: dict[str, Parts], prefix: str = "") -> dict:
     aggs = {}
-    for key, p in parts.items():
+    for key in CASE_MEASURES:
+        p = parts[key]
         aggs[f"{prefix}{key}__d"] = Count("pk", filter=p.denominator)
         aggs[f"{prefix}{key}__n"] = Count("pk", filter=p.numerator)
-        for name, q in p.extra.items():
-            aggs[f"{prefix}{key}__{name}"] = Count("pk", filter=q)
+    return aggs
+
+
+def _revisit_aggregates(prefix: str = "") -> dict:
+    """Counted over the last revisit events (one per revisited case)."""
+    aggs = {}
+    for key, conditions in REVISIT_COUNTS.items():
+        aggs[f"{prefix}{key}__d"] = Count("pk")
+        for part, q in conditions.items():
+            aggs[f"{prefix}{key}__{'n' if part == 'numerator' else part}"] = Count("pk", filter=q)
     return aggs
 
 
 def _figures(row: dict, k: float, prefix: str = "") -> dict[str, Figure]:
+    """A group with no case of one kind (only revisits, say) has no counts for it: those are 0."""
     out = {}
     for key in MEASURE_KEYS:
-        d, n = row[f"{prefix}{key}__d"] or 0, row[f"{prefix}{key}__n"] or 0
-        extra = {name: row[f"{prefix}{key}__{name}"] or 0 for name in EXTRA_PARTS.get(key, ())}
+        d, n = row.get(f"{prefix}{key}__d") or 0, row.get(f"{prefix}{key}__n") or 0
+        extra = {name: row.get(f"{prefix}{key}__{name}") or 0 for name in EXTRA_PARTS.get(key, ())}
         numerator: float | int = n
         if key == "satisfaction_rate":
             weighted = extra["satisfied"] + k * extra["basic"]
@@ -302,15 +330,40 @@ def compute(period: Period, *, today: dt.date | None = None, k: float | None = N
 
 
 def compute_many(periods: list[Period], *, today: dt.date | None = None, k: float | None = None) -> list[dict]:
-    """The seven measures for several periods (a trend, a month beside the one before) in one query."""
+    """The seven measures for several periods that do not overlap (a trend, a month beside the one before)
+    in two queries: one over the cases, one over the revisit events, each period a group."""
     k = basic_weight() if k is None else k
+    ordered = sorted(periods, key=lambda p: p.start)
+    if any(a.end >= b.start for a, b in zip(ordered, ordered[1:], strict=False)):
+        raise ValueError("compute_many takes periods that do not overlap")
     aggs, base = {}, []
     for i, period in enumerate(periods):
         parts = measure_parts(period, today)
-        aggs.update(_aggregates(parts, prefix=f"p{i}_"))
+        aggs.update(_case_aggregates(parts, prefix=f"p{i}_"))
         base.append(relevant(parts))
     row = Petition.objects.filter(reduce(or_, base)).aggregate(**aggs)
+    for group in _last_revisits_by_period(periods).values("period").annotate(**_revisit_aggregates()):
+        row.update({f"p{group['period']}_{key}": count for key, count in group.items() if key != "period"})
     return [_figures(row, k, prefix=f"p{i}_") for i in range(len(periods))]
+
+
+def _last_revisits_by_period(periods: list[Period]) -> QuerySet:
+    """Each case's last revisit event in each of ``periods`` (which do not overlap), annotated with the
+    index of its period as ``period``: ``_last_revisits_in`` for many periods at once."""
+    period = Case(
+        *(When(_in(p, "created_at"), then=Value(i)) for i, p in enumerate(periods)), output_field=IntegerField()
+    )
+    events = PetitionEvent.objects.filter(action=Action.REVISIT).filter(
+        reduce(or_, (_in(p, "created_at") for p in periods))
+    )
+    last_ids = (
+        events.annotate(period=period)
+        .order_by()
+        .values("petition_id", "period")
+        .annotate(last=Max("pk"))
+        .values("last")
+    )
+    return PetitionEvent.objects.filter(pk__in=last_ids).annotate(period=period).order_by()
 
 
 # --- Groupings -------------------------------------------------------------------------------------
@@ -349,21 +402,32 @@ class Row:
     figures: dict[str, Figure]
 
 
+def _sort_key(values: tuple) -> tuple:
+    return tuple((v is None, v if v is not None else 0) for v in values)
+
+
 def compute_by(period: Period, dimension: str, *, today: dt.date | None = None, k: float | None = None) -> list[Row]:
-    """The seven measures per village / lead department / subject / channel: one grouped query."""
+    """The seven measures per village / lead department / subject / channel: one grouped query over the
+    cases and one over the revisit events."""
     dim = DIMENSIONS[dimension]
     k = basic_weight() if k is None else k
     parts = measure_parts(period, today)
-    columns = [dim.field] + ([dim.name_field] if dim.name_field else [])
-    rows = (
-        Petition.objects.filter(relevant(parts))
-        .values(*columns)
-        .annotate(**_aggregates(parts))
-        .order_by(*dim.order, dim.field)
+    columns = [dim.field] + ([dim.name_field] if dim.name_field else []) + list(dim.order)
+    columns = list(dict.fromkeys(columns))
+    case_rows = Petition.objects.filter(relevant(parts)).values(*columns).annotate(**_case_aggregates(parts))
+    revisit_rows = (
+        _last_revisits_in(period)
+        .values(*(f"petition__{c}" for c in columns))
+        .annotate(**_revisit_aggregates())
+        .order_by()
     )
+    merged: dict = {}
+    for row in list(case_rows.order_by()) + [
+        {key.removeprefix("petition__"): value for key, value in r.items()} for r in revisit_rows
+    ]:
+        merged.setdefault(row[dim.field], {}).update(row)
     out, missing = [], []
-    for row in rows:
-        ident = row[dim.field]
+    for ident, row in sorted(merged.items(), key=lambda item: _sort_key((*(item[1][o] for o in dim.order), item[0]))):
         if dimension == "channel":
             label = Channel(ident).label if ident in Channel.values else ident
         elif dim.name_field:
@@ -377,6 +441,20 @@ def compute_by(period: Period, dimension: str, *, today: dt.date | None = None, 
         order = {value: i for i, value in enumerate(Channel.values)}
         out.sort(key=lambda r: order.get(r.id, 99))
     return out + missing
+
+
+def total(rows: list[Row], k: float | None = None) -> dict[str, Figure]:
+    """The township's figures as the sum of one grouping's rows (every case is in exactly one group, the
+    "none" group included), so the overall figures cost no query of their own."""
+    k = basic_weight() if k is None else k
+    row: dict = {}
+    for r in rows:
+        for key, figure in r.figures.items():
+            counts = {"d": figure.denominator, "n": figure.numerator_cases}
+            counts.update({name: figure.parts.get(name, 0) for name in EXTRA_PARTS.get(key, ())})
+            for part, count in counts.items():
+                row[f"{key}__{part}"] = row.get(f"{key}__{part}", 0) + count
+    return _figures(row, k)
 
 
 def group_filter(dimension: str, key: str) -> Q:
@@ -438,7 +516,8 @@ def as_json(period: Period, *, today: dt.date | None = None) -> dict:
     numerator of satisfaction_rate is weighted (满意 + k × 基本满意). A group of cases without a village
     (or not routed to any department) has ``id`` null.
     """
-    overall = compute(period, today=today)
+    groups = {dimension: compute_by(period, dimension, today=today) for dimension in ("village", "department")}
+    overall = total(groups["village"])
     data: dict = {
         "from": period.start.isoformat(),
         "to": period.end.isoformat(),
@@ -448,6 +527,6 @@ def as_json(period: Period, *, today: dt.date | None = None) -> dict:
     for dimension in ("village", "department"):
         data[f"by_{dimension}"] = [
             {"id": row.id, "name": row.label, **{key: f.as_json() for key, f in row.figures.items()}}
-            for row in compute_by(period, dimension, today=today)
+            for row in groups[dimension]
         ]
     return data

@@ -80,7 +80,7 @@ def _cells(period: Period, figures: dict, dimension: str | None = None, key: str
 @require_GET
 def metrics_page(request):
     """The seven measures for a period, overall and by village / department / subject / channel, with a
-    twelve-month trend. Queries: the period (1, with the previous period), four groupings (4), the trend (1)."""
+    twelve-month trend. Queries: the period with the previous period (2), four groupings (8), the trend (2)."""
     _require_reports(request)
     form = PeriodForm(request.GET or None)
     period = form.period

@@ -154,12 +154,22 @@ def test_groups_add_up_and_each_group_drills_down_to_its_cases(march, dimension)
                 assert listed.count() == metrics.part_count(row.figures[measure], part), (measure, row.label, part)
 
 
-def test_many_periods_in_one_query_agree_with_one_at_a_time(march, django_assert_num_queries):
+def test_many_periods_in_two_queries_agree_with_one_at_a_time(march, django_assert_num_queries):
     periods = [Period.month(2026, 2), P, Period.month(2026, 4)]
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(2):  # the cases, the revisit events
         many = metrics.compute_many(periods, today=TODAY)
     assert many[1] == metrics.compute(P, today=TODAY)
     assert many[0] == metrics.compute(periods[0], today=TODAY)
+
+
+@pytest.mark.parametrize("dimension", list(metrics.DIMENSIONS))
+def test_the_sum_of_any_grouping_is_the_townships_figures(march, dimension):
+    assert metrics.total(metrics.compute_by(P, dimension, today=TODAY)) == metrics.compute(P, today=TODAY)
+
+
+def test_a_grouping_costs_two_queries_whatever_it_holds(march, django_assert_num_queries):
+    with django_assert_num_queries(2):  # the cases, the last revisit events
+        metrics.compute_by(P, "village", today=TODAY)
 
 
 def test_json_shape(march):
@@ -187,3 +197,8 @@ def test_a_range_that_is_a_whole_month_quarter_or_year_is_named():
     assert Period(dt.date(2026, 1, 1), dt.date(2026, 3, 31)).named().label == "2026年第1季度"
     assert Period(dt.date(2026, 1, 1), dt.date(2026, 12, 31)).named().label == "2026年"
     assert Period(dt.date(2026, 3, 2), dt.date(2026, 3, 31)).named().kind == "custom"
+
+
+def test_many_periods_must_not_overlap(march):
+    with pytest.raises(ValueError):
+        metrics.compute_many([P, Period.parse_range("2026-03-31", "2026-04-30")], today=TODAY)

@@ -203,13 +203,13 @@ def test_dashboard_query_count_does_not_grow(
 
 
 def test_metrics_page_query_budget(client_as, leader, make_petition, village_b, dept_zigui, handler_zigui):
-    """session, user, scope (groups, villages, departments); the period beside the previous one (1); four
-    groupings (4); the twelve-month trend (1); the unread count; the idle session's save (savepoint, update,
-    release)."""
+    """session, user, scope (groups, villages, departments); the period beside the previous one (2: cases,
+    revisits); four groupings (8); the twelve-month trend (2); the unread count; the idle session's save
+    (savepoint, update, release)."""
     _more_cases(make_petition, leader, village_b, dept_zigui, 8)
     client = client_as(leader)
     queries = _sql(client, reverse("dashboards:metrics"))
-    assert len(queries) == 15, "\n".join(queries)
+    assert len(queries) == 21, "\n".join(queries)
 
 
 def test_drill_down_link_path(client_as, leader, march):
