@@ -25,6 +25,11 @@ def _cadres(request):
     return get_user_model().objects.filter(pk__in=visible.values("contact_cadre_id")).order_by("first_name")
 
 
+def _digits(value) -> int | None:
+    value = str(value or "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
 class CadreFilter(django_filters.ModelChoiceFilter):
     field_class = type(
         "CadreField",
@@ -45,6 +50,27 @@ class HouseholdFilter(django_filters.FilterSet):
     class Meta:
         model = Household
         fields = ["q", "village", "group", "tag", "cadre"]
+
+    def __init__(self, data=None, *args, request=None, **kwargs):
+        """A county has thousands of groups and hundreds of cadres, too many for a list: the group and cadre
+        lists hold those of the chosen village (or of a liaison's only village), and choosing a village
+        reloads the page. Without a village they hold only what is chosen (a link may name a cadre alone)."""
+        super().__init__(data, *args, request=request, **kwargs)
+        fields = self.form.fields
+        fields["village"].widget.attrs["data-autosubmit"] = ""
+        village = _digits((data or {}).get("village"))
+        if village is None and request is not None and len(request.scope.village_ids) == 1:
+            (village,) = request.scope.village_ids
+        for name, by_village in (("group", "village_id"), ("cadre", None)):
+            field = fields[name]
+            if village is None:
+                field.queryset = field.queryset.filter(pk=_digits((data or {}).get(name)) or 0)
+                field.empty_label = "先选村"
+            elif by_village:
+                field.queryset = field.queryset.filter(village_id=village)
+            else:  # the cadres of the village's households, still inside the user's scope
+                visible = Household.objects.visible_to(request.scope).filter(village_id=village)
+                field.queryset = field.queryset.filter(pk__in=visible.values("contact_cadre_id"))
 
     def search(self, queryset, name, value):
         return queryset.search(value)

@@ -10,4 +10,8 @@
   document.addEventListener("click", function (event) {
     if (event.target.closest("[data-print]")) { window.print(); }
   });
+  // A select marked data-autosubmit submits its form when changed (e.g. a village, to list its groups).
+  document.addEventListener("change", function (event) {
+    if (event.target.matches && event.target.matches("select[data-autosubmit]")) { event.target.form.submit(); }
+  });
 })();

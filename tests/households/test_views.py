@@ -55,6 +55,20 @@ def test_leader_filter_choices_list_every_village(client_as, leader, ledger):
     assert {v.name for v in form.fields["village"].queryset} == {"和平村", "大井村"}
 
 
+def test_group_and_cadre_choices_follow_the_chosen_village(client_as, leader, liaison_a, ledger):
+    Household.objects.filter(pk=ledger["a"].pk).update(contact_cadre=liaison_a)
+    client = client_as(leader)
+    unchosen = client.get(INDEX).context["filter"].form
+    assert list(unchosen.fields["group"].queryset) == [] and list(unchosen.fields["cadre"].queryset) == []
+    assert unchosen.fields["group"].empty_label == "先选村"
+    village_a = ledger["a"].village
+    chosen = client.get(INDEX, {"village": village_a.pk}).context["filter"].form
+    assert {g.village_id for g in chosen.fields["group"].queryset} == {village_a.pk}
+    assert list(chosen.fields["cadre"].queryset) == [liaison_a]
+    other = client.get(INDEX, {"village": ledger["b"].village_id}).context["filter"].form
+    assert list(other.fields["cadre"].queryset) == []
+
+
 def test_liaison_gets_404_on_another_villages_household_by_direct_url(client_as, liaison_a, ledger):
     client = client_as(liaison_a)
     assert client.get(reverse("households:detail", args=[ledger["b"].pk])).status_code == 404

@@ -287,7 +287,6 @@
 
   // ---- small page behaviours (no inline scripts) ---------------------------------------------
   document.addEventListener("change", function (e) {
-    if (e.target.matches && e.target.matches("select[data-autosubmit]")) { e.target.form.submit(); }
     var revisit = e.target.closest && e.target.closest(".revisit-form");
     if (revisit) { syncRevisit(revisit); }
   });
