@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 
 from households.excel import cadre_label
 from households.models import Group, Household, Tag, Village
+from minqing.filters import chosen_id, chosen_village
 
 
 def _villages(request):
@@ -23,11 +24,6 @@ def _cadres(request):
     """Only the cadres of households the user can see: a liaison's list names no one from another village."""
     visible = Household.objects.visible_to(request.scope).filter(contact_cadre__isnull=False)
     return get_user_model().objects.filter(pk__in=visible.values("contact_cadre_id")).order_by("first_name")
-
-
-def _digits(value) -> int | None:
-    value = str(value or "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
 
 
 class CadreFilter(django_filters.ModelChoiceFilter):
@@ -58,13 +54,11 @@ class HouseholdFilter(django_filters.FilterSet):
         super().__init__(data, *args, request=request, **kwargs)
         fields = self.form.fields
         fields["village"].widget.attrs["data-autosubmit"] = ""
-        village = _digits((data or {}).get("village"))
-        if village is None and request is not None and len(request.scope.village_ids) == 1:
-            (village,) = request.scope.village_ids
+        village = chosen_village(data, request)
         for name, by_village in (("group", "village_id"), ("cadre", None)):
             field = fields[name]
             if village is None:
-                field.queryset = field.queryset.filter(pk=_digits((data or {}).get(name)) or 0)
+                field.queryset = field.queryset.filter(pk=chosen_id(data, name) or 0)
                 field.empty_label = "先选村"
             elif by_village:
                 field.queryset = field.queryset.filter(village_id=village)

@@ -76,3 +76,18 @@ def test_list_filters_by_kind_and_text(client_as, leader, liaison_a, village_a, 
         "座谈产业发展"
     ]
     assert [v.heard for v in client.get(reverse("visits:index"), {"q": "张德明"}).context["page_obj"]] == ["路灯不亮"]
+
+
+def test_the_people_list_holds_who_went_in_the_chosen_village(
+    client_as, leader, liaison_a, liaison_b, village_a, village_b
+):
+    make_visit(liaison_a, village_a, [make_household(village_a, "P-1")], participants=[liaison_a, leader])
+    make_visit(liaison_b, village_b, [make_household(village_b, "P-2")], participants=[liaison_b])
+    client = client_as(leader)
+    unchosen = client.get(reverse("visits:index")).context["filter"].form.fields["participant"]
+    assert list(unchosen.queryset) == [] and unchosen.empty_label == "先选村"
+    chosen = client.get(reverse("visits:index"), {"village": village_a.pk}).context["filter"].form.fields["participant"]
+    assert set(chosen.queryset) == {liaison_a, leader}
+    # a link naming a person alone still filters by that person
+    response = client.get(reverse("visits:index"), {"participant": liaison_b.pk})
+    assert [v.village for v in response.context["filter"].qs] == [village_b]
