@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from households.excel import cadre_label
 from households.models import Group, Household, Tag, Village
 from minqing.filters import chosen_id, chosen_village
+from minqing.widgets import FastSelect
 
 
 def _villages(request):
@@ -36,12 +37,21 @@ class CadreFilter(django_filters.ModelChoiceFilter):
 
 class HouseholdFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="搜索")
-    village = django_filters.ModelChoiceFilter(queryset=_villages, label="村", empty_label="全部村")
-    group = django_filters.ModelChoiceFilter(queryset=_groups, label="村民小组", empty_label="全部小组")
-    tag = django_filters.ModelChoiceFilter(
-        field_name="tags", queryset=Tag.objects.all(), label="类别", empty_label="全部类别", distinct=True
+    village = django_filters.ModelChoiceFilter(queryset=_villages, widget=FastSelect, label="村", empty_label="全部村")
+    group = django_filters.ModelChoiceFilter(
+        queryset=_groups, widget=FastSelect, label="村民小组", empty_label="全部小组"
     )
-    cadre = CadreFilter(field_name="contact_cadre", queryset=_cadres, label="联系干部", empty_label="全部联系干部")
+    tag = django_filters.ModelChoiceFilter(
+        field_name="tags",
+        queryset=Tag.objects.all(),
+        widget=FastSelect,
+        label="类别",
+        empty_label="全部类别",
+        distinct=True,
+    )
+    cadre = CadreFilter(
+        field_name="contact_cadre", queryset=_cadres, widget=FastSelect, label="联系干部", empty_label="全部联系干部"
+    )
 
     class Meta:
         model = Household

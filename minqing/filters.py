@@ -6,7 +6,8 @@ from __future__ import annotations
 def chosen_id(data, name: str) -> int | None:
     """The id given for ``name`` in the query string, or None (absent, not a number, absurdly long)."""
     value = str((data or {}).get(name) or "")
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    # isascii(): "²".isdigit() is true, but int("²") fails.
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else None
 
 
 def chosen_village(data, request) -> int | None:

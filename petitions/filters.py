@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from households.models import Village
+from minqing.widgets import FastSelect
 from petitions.models import Category, Channel, Department, Petition, Status
 from petitions.numbers import normalize_tracking_number
 
@@ -23,11 +24,19 @@ class PetitionFilter(django_filters.FilterSet):
         label="关键词", method="search", widget=forms.TextInput(attrs={"placeholder": "编号、姓名、电话、摘要"})
     )
     status = django_filters.ChoiceFilter(label="状态", choices=Status.choices, empty_label="全部状态")
-    village = django_filters.ModelChoiceFilter(label="村", queryset=villages_in_scope, empty_label="全部村")
-    category = django_filters.ModelChoiceFilter(label="分类", queryset=Category.objects.all(), empty_label="全部分类")
+    village = django_filters.ModelChoiceFilter(
+        label="村", queryset=villages_in_scope, widget=FastSelect, empty_label="全部村"
+    )
+    category = django_filters.ModelChoiceFilter(
+        label="分类", queryset=Category.objects.all(), widget=FastSelect, empty_label="全部分类"
+    )
     channel = django_filters.ChoiceFilter(label="渠道", choices=Channel.choices, empty_label="全部渠道")
     department = django_filters.ModelChoiceFilter(
-        label="承办单位", queryset=Department.objects.all(), method="by_department", empty_label="全部单位"
+        label="承办单位",
+        queryset=Department.objects.all(),
+        widget=FastSelect,
+        method="by_department",
+        empty_label="全部单位",
     )
     received_from = django_filters.DateFilter(
         label="受理日期从",

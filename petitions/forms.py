@@ -12,6 +12,7 @@ from django.utils.html import format_html
 from households.idcard import parse_id_number
 from households.models import Household, Village
 from households.phones import normalize_phone
+from minqing.widgets import FastSelect, FastSelectMultiple
 from petitions import public
 from petitions.models import Attachment, Category, Channel, Department, Petition, Publication, Reply
 from petitions.numbers import normalize_tracking_number
@@ -73,7 +74,11 @@ class IntakeForm(forms.Form):
     petitioner_phone = forms.CharField(label="联系电话", max_length=30, required=False)
     petitioner_id_number = forms.CharField(label="身份证号", max_length=30, required=False)
     village = forms.ModelChoiceField(
-        label="所属村", queryset=Village.objects.none(), required=False, empty_label="（非本乡或不涉及具体村）"
+        label="所属村",
+        queryset=Village.objects.none(),
+        required=False,
+        empty_label="（非本乡或不涉及具体村）",
+        widget=FastSelect,
     )
     channel = forms.ChoiceField(label="来源渠道", choices=Channel.choices, initial=Channel.VISIT)
     received_at = forms.DateTimeField(
@@ -223,9 +228,14 @@ class NotAcceptForm(ReasonForm):
 
 class RouteForm(ActionForm):
     instruction = forms.CharField(label="领导批示", widget=forms.Textarea(attrs={"rows": 3}))
-    lead_department = forms.ModelChoiceField(label="牵头单位", queryset=Department.objects.all())
+    # A county has hundreds of departments: lists built in Python (minqing.widgets), several chosen with Ctrl.
+    lead_department = forms.ModelChoiceField(label="牵头单位", queryset=Department.objects.all(), widget=FastSelect)
     assisting_departments = forms.ModelMultipleChoiceField(
-        label="协办单位", queryset=Department.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
+        label="协办单位",
+        queryset=Department.objects.all(),
+        required=False,
+        widget=FastSelectMultiple(attrs={"size": 6}),
+        help_text="可多选（按住 Ctrl 点选）。",
     )
     reply_by = forms.DateField(
         label="答复期限",

@@ -27,6 +27,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from households.models import Village
+from minqing.widgets import FastSelect
 from petitions import public
 from petitions.models import Category, Publication
 from petitions.numbers import normalize_tracking_number
@@ -64,7 +65,9 @@ def subject_choices():
 
 
 class PublicNoticeFilter(django_filters.FilterSet):
-    village = django_filters.ModelChoiceFilter(label="村", queryset=Village.objects.all(), empty_label="全部村")
+    village = django_filters.ModelChoiceFilter(
+        label="村", queryset=Village.objects.all(), widget=FastSelect, empty_label="全部村"
+    )
     subject = django_filters.ChoiceFilter(label="事项", choices=[], empty_label="全部事项")
     month = django_filters.CharFilter(
         label="受理月份",

@@ -12,6 +12,7 @@ from django.http import QueryDict
 
 from households.models import Household, Village
 from minqing.filters import chosen_id, chosen_village
+from minqing.widgets import FastSelect
 from petitions.models import Petition
 from visits.models import Visit
 from visits.services import UNREACHED_LIMIT
@@ -61,7 +62,9 @@ class VisitFilter(django_filters.FilterSet):
         label="搜索", method="search", widget=forms.TextInput(attrs={"placeholder": "户主、户号、内容"})
     )
     kind = django_filters.ChoiceFilter(label="走访方式", choices=Visit.Kind.choices, empty_label="全部方式")
-    village = django_filters.ModelChoiceFilter(label="村", queryset=scoped_villages, empty_label="全部村")
+    village = django_filters.ModelChoiceFilter(
+        label="村", queryset=scoped_villages, widget=FastSelect, empty_label="全部村"
+    )
     date_from = django_filters.DateFilter(
         label="起始日期",
         field_name="visited_at",
@@ -79,7 +82,7 @@ class VisitFilter(django_filters.FilterSet):
         widget=forms.Select(choices=[("", "全部"), ("true", "需要跟进"), ("false", "无需跟进")]),
     )
     participant = django_filters.ModelChoiceFilter(
-        label="走访人员", field_name="participants", queryset=staff, empty_label="全部人员"
+        label="走访人员", field_name="participants", queryset=staff, widget=FastSelect, empty_label="全部人员"
     )
 
     class Meta:
@@ -128,9 +131,11 @@ class ContactFilterForm(InlineFilterForm):
 
 class ContactFilter(django_filters.FilterSet):
     cadre = django_filters.ModelChoiceFilter(
-        label="联系干部", field_name="contact_cadre", queryset=contact_cadres, empty_label="全部干部"
+        label="联系干部", field_name="contact_cadre", queryset=contact_cadres, widget=FastSelect, empty_label="全部干部"
     )
-    village = django_filters.ModelChoiceFilter(label="村", queryset=scoped_villages, empty_label="全部村")
+    village = django_filters.ModelChoiceFilter(
+        label="村", queryset=scoped_villages, widget=FastSelect, empty_label="全部村"
+    )
     unvisited = django_filters.BooleanFilter(
         label="本月走访",
         method="filter_unvisited",
@@ -159,7 +164,9 @@ class RevisitFilter(django_filters.FilterSet):
         empty_label="全部已答复",
         method="filter_due",
     )
-    village = django_filters.ModelChoiceFilter(label="村", queryset=scoped_villages, empty_label="全部村")
+    village = django_filters.ModelChoiceFilter(
+        label="村", queryset=scoped_villages, widget=FastSelect, empty_label="全部村"
+    )
     unreachable = django_filters.BooleanFilter(
         label="联系情况",
         method="filter_unreachable",
