@@ -58,7 +58,7 @@ from functools import reduce
 from operator import or_
 
 from django.conf import settings
-from django.db.models import Case, Count, F, IntegerField, Max, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from dashboards.periods import Period
@@ -170,11 +170,12 @@ def _revisits_in(period: Period) -> QuerySet:
 
 
 def _last_revisits_in(period: Period) -> QuerySet:
-    """Each case's last revisit event in P. A case's events are written one after the other (the workflow's
-    compare-and-set serialises them), so its last revisit is the one with the highest id. An uncorrelated
-    grouped subquery, run once (a correlated "no later revisit" test made SQLite scan the events per row)."""
-    last_ids = _revisits_in(period).order_by().values("petition_id").annotate(last=Max("pk")).values("last")
-    return PetitionEvent.objects.filter(pk__in=last_ids)
+    """Each case's last revisit event in P: one with no later revisit of the same case in P. A case's events
+    are written one after the other (the workflow's compare-and-set serialises them), so its last revisit is
+    the one with the highest id. PostgreSQL runs the NOT EXISTS as one hash anti-join over the period's
+    revisits (a MAX(id) per case, then each event fetched by id, took seconds for a county year)."""
+    later = _revisits_in(period).filter(petition_id=OuterRef("petition_id"), pk__gt=OuterRef("pk"))
+    return _revisits_in(period).filter(~Exists(later))
 
 
 def _cases_of(events: QuerySet) -> Q:
@@ -407,37 +408,58 @@ def _sort_key(values: tuple) -> tuple:
 
 
 def compute_by(period: Period, dimension: str, *, today: dt.date | None = None, k: float | None = None) -> list[Row]:
-    """The seven measures per village / lead department / subject / channel: one grouped query over the
-    cases and one over the revisit events."""
-    dim = DIMENSIONS[dimension]
+    """The seven measures per village / lead department / subject / channel: two grouped queries."""
+    return compute_by_many(period, [dimension], today=today, k=k)[dimension]
+
+
+def compute_by_many(
+    period: Period, dimensions: list[str], *, today: dt.date | None = None, k: float | None = None
+) -> dict[str, list[Row]]:
+    """The seven measures per group of each of ``dimensions``, all from two queries: one over the cases and
+    one over the last revisit events, each grouped by every dimension's column at once (a few thousand rows
+    for village × department), then added up per dimension here."""
+    dims = [DIMENSIONS[d] for d in dimensions]
     k = basic_weight() if k is None else k
     parts = measure_parts(period, today)
-    columns = [dim.field] + ([dim.name_field] if dim.name_field else []) + list(dim.order)
-    columns = list(dict.fromkeys(columns))
-    case_rows = Petition.objects.filter(relevant(parts)).values(*columns).annotate(**_case_aggregates(parts))
-    revisit_rows = (
-        _last_revisits_in(period)
-        .values(*(f"petition__{c}" for c in columns))
-        .annotate(**_revisit_aggregates())
-        .order_by()
+    # Grouped by the id columns only; a group's name and sort keys are the same on every row, so they come
+    # as MIN() of the group (grouping by the names too made PostgreSQL sort wide rows on disk).
+    keys = list(dict.fromkeys(dim.field for dim in dims))
+    shown = [c for c in dict.fromkeys(c for dim in dims for c in (dim.name_field, *dim.order)) if c and c not in keys]
+    columns = keys + shown
+    alias = {f"shown_{i}": column for i, column in enumerate(shown)}
+
+    def grouped(queryset, prefix: str, aggregates: dict) -> list[dict]:
+        labels = {name: Min(f"{prefix}{column}") for name, column in alias.items()}
+        rows = queryset.values(*(f"{prefix}{c}" for c in keys)).annotate(**labels, **aggregates).order_by()
+        return [{alias.get(n, n.removeprefix(prefix)): value for n, value in row.items()} for row in rows]
+
+    rows = grouped(Petition.objects.filter(relevant(parts)), "", _case_aggregates(parts)) + grouped(
+        _last_revisits_in(period), "petition__", _revisit_aggregates()
     )
+    return {dim.key: _fold(rows, dim, columns, k) for dim in dims}
+
+
+def _fold(rows: list[dict], dim: Dimension, columns: list[str], k: float) -> list[Row]:
+    """Add up the finely grouped rows into one row per group of ``dim``, in the dimension's order, the
+    group of cases without a village / lead department last."""
     merged: dict = {}
-    for row in list(case_rows.order_by()) + [
-        {key.removeprefix("petition__"): value for key, value in r.items()} for r in revisit_rows
-    ]:
-        merged.setdefault(row[dim.field], {}).update(row)
+    for row in rows:
+        into = merged.setdefault(row[dim.field], {c: row[c] for c in columns})
+        for name, count in row.items():
+            if name not in columns:
+                into[name] = into.get(name, 0) + (count or 0)
     out, missing = [], []
     for ident, row in sorted(merged.items(), key=lambda item: _sort_key((*(item[1][o] for o in dim.order), item[0]))):
-        if dimension == "channel":
+        if dim.key == "channel":
             label = Channel(ident).label if ident in Channel.values else ident
         elif dim.name_field:
-            label = row[dim.name_field] if ident is not None else NONE_LABELS[dimension]
+            label = row[dim.name_field] if ident is not None else NONE_LABELS[dim.key]
         else:
             label = ident
         key = NONE_KEY if ident is None else str(ident)
         target = missing if ident is None else out
         target.append(Row(key, ident, label, _figures(row, k)))
-    if dimension == "channel":
+    if dim.key == "channel":
         order = {value: i for i, value in enumerate(Channel.values)}
         out.sort(key=lambda r: order.get(r.id, 99))
     return out + missing
@@ -516,7 +538,7 @@ def as_json(period: Period, *, today: dt.date | None = None) -> dict:
     numerator of satisfaction_rate is weighted (满意 + k × 基本满意). A group of cases without a village
     (or not routed to any department) has ``id`` null.
     """
-    groups = {dimension: compute_by(period, dimension, today=today) for dimension in ("village", "department")}
+    groups = compute_by_many(period, ["village", "department"], today=today)
     overall = total(groups["village"])
     data: dict = {
         "from": period.start.isoformat(),

@@ -63,6 +63,9 @@ def database_from_url(url: str) -> dict:
         return sqlite_database(path if path == ":memory:" else Path(path))
     if parsed.scheme in ("postgres", "postgresql", "pgsql"):
         options = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+        # JIT compilation costs ~200 ms per large grouped query (the leaders' numbers over a county year) and
+        # saves less than that: off, unless DATABASE_URL says otherwise (…?options=-c%20jit%3Don).
+        options.setdefault("options", "-c jit=off")
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parsed.path.lstrip("/")) or "minqing",

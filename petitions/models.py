@@ -343,6 +343,14 @@ class PetitionEvent(models.Model):
         indexes = [
             # Dashboards: events of one kind in a period (response rate, first-time resolution).
             models.Index(fields=["action", "created_at"], name="petition_event_action_idx"),
+            # The revisit measures: each case's last revisit in a period (dashboards.metrics), read from the
+            # index alone on PostgreSQL (INCLUDE; other databases ignore it).
+            models.Index(
+                fields=["created_at"],
+                include=["petition_id", "id"],
+                condition=models.Q(action="revisit"),
+                name="petition_event_revisit_idx",
+            ),
         ]
 
     def __str__(self):

@@ -172,6 +172,14 @@ def test_a_grouping_costs_two_queries_whatever_it_holds(march, django_assert_num
         metrics.compute_by(P, "village", today=TODAY)
 
 
+def test_several_groupings_come_from_the_same_two_queries(march, django_assert_num_queries):
+    dimensions = list(metrics.DIMENSIONS)
+    with django_assert_num_queries(2):
+        many = metrics.compute_by_many(P, dimensions, today=TODAY)
+    for dimension in dimensions:
+        assert many[dimension] == metrics.compute_by(P, dimension, today=TODAY)
+
+
 def test_json_shape(march):
     data = metrics.as_json(P, today=TODAY)
     for key in metrics.MEASURE_KEYS:

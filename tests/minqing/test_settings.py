@@ -61,7 +61,7 @@ def test_postgres_url_gives_psycopg_settings():
         "5433",
         "minqing",
     )
-    assert db["OPTIONS"] == {"sslmode": "require"}
+    assert db["OPTIONS"] == {"sslmode": "require", "options": "-c jit=off"}
 
 
 def test_unknown_database_scheme_is_refused():
