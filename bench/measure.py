@@ -56,6 +56,7 @@ class Result:
     role: str
     status: str = "ok"
     n: int = 0
+    first_ms: float | None = None  # the first (warm-up) request: a cold cache, a new connection
     median_ms: float | None = None
     p95_ms: float | None = None
     max_ms: float | None = None
@@ -220,6 +221,8 @@ def run_page(session: requests.Session, base: str, page: Page, n: int) -> Result
                 result.status = "n/a"
                 result.note = "not available yet (404)"
             return result
+        if i == 0:
+            result.first_ms = elapsed
         if i >= 2:  # two warm-ups
             times.append(elapsed)
             server.append(float(response.headers.get("X-Server-Ms", "nan")))
@@ -372,6 +375,18 @@ def plan_pages(info: dict, n: int) -> list[Page]:
             "领导数据·一年",
             "leader",
             [f"/dashboards/metrics.json?from={year_ago.isoformat()}&to={today.isoformat()}"],
+        ),
+        # The same year's figures computed afresh every time: each request asks for a year ending on another
+        # day, so none is remembered (dashboards.metrics.remembered). The cost of a leader's first look.
+        Page(
+            "metrics_year_cold",
+            "领导数据·一年（不同期间，未缓存）",
+            "leader",
+            [
+                f"/dashboards/metrics.json?from={(year_ago - dt.timedelta(days=d)).isoformat()}"
+                f"&to={(today - dt.timedelta(days=d)).isoformat()}"
+                for d in range(1, n + 3)
+            ],
         ),
         Page("home_leader", "首页（领导）", "leader", ["/"]),
         Page("visits", "走访列表", "leader", ["/visits/"]),
@@ -530,7 +545,8 @@ def _line(r: Result) -> str:
     if r.status != "ok":
         flag = f"  {r.status}: {r.note}"
     return (
-        f"{r.key:<30} {r.role:<10} {_fmt(r.median_ms):>7} {_fmt(r.p95_ms):>7} {_fmt(r.server_median_ms):>7} "
+        f"{r.key:<30} {r.role:<10} {_fmt(r.first_ms):>7} {_fmt(r.median_ms):>7} {_fmt(r.p95_ms):>7} "
+        f"{_fmt(r.server_median_ms):>7} "
         f"{_fmt(r.db_median_ms):>6} {queries:>6} {_fmt(r.kb):>6} {_fmt(r.rows, 'd'):>5}{flag}"
     )
 
@@ -551,7 +567,8 @@ def print_table(results: dict) -> None:
         f"load average {load[0]:.1f}/{load[1]:.1f}/{load[2]:.1f} on {results.get('cpus')} CPUs"
     )
     print(
-        f"{'page':<30} {'as':<10} {'median':>7} {'p95':>7} {'server':>7} {'db ms':>6} {'SQL':>6} {'KB':>6} {'rows':>5}"
+        f"{'page':<30} {'as':<10} {'first':>7} {'median':>7} {'p95':>7} {'server':>7} {'db ms':>6} {'SQL':>6} "
+        f"{'KB':>6} {'rows':>5}"
     )
     for r in results["pages"]:
         print(_line(Result(**r)))

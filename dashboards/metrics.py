@@ -53,11 +53,15 @@ The value is numerator ÷ denominator (0–1, four decimals), ``None`` when the 
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
+from typing import TypeVar
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Case, Count, Exists, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -552,3 +556,35 @@ def as_json(period: Period, *, today: dt.date | None = None) -> dict:
             for row in groups[dimension]
         ]
     return data
+
+
+# --- Slow figures are remembered --------------------------------------------------------------------
+
+T = TypeVar("T")
+
+
+def remembered(key: str, compute: Callable[[], T]) -> tuple[T, dt.datetime, bool]:
+    """``compute()``, or its result from the cache (Redis in production).
+
+    Figures are fresh whenever they are cheap. Those that took longer than
+    ``MINQING_METRICS_CACHE_AFTER_MS`` (300) to compute — a county's year, about a second on PostgreSQL —
+    are kept for ``MINQING_METRICS_CACHE_SECONDS`` (600; 0 keeps nothing), so the leaders of twenty
+    townships looking at the same year do not each wait. Returns the figures, when they were computed and
+    whether they came from the cache (the pages say so). ``key`` names the figures: the period, the day
+    and the weight k belong in it (``figures_key``)."""
+    seconds = int(getattr(settings, "MINQING_METRICS_CACHE_SECONDS", 600))
+    cache_key = f"minqing:metrics:{key}"
+    kept = cache.get(cache_key) if seconds > 0 else None
+    if kept is not None:
+        value, computed_at = kept
+        return value, computed_at, True
+    computed_at, started = timezone.now(), time.monotonic()
+    value = compute()
+    slow = (time.monotonic() - started) * 1000 >= float(getattr(settings, "MINQING_METRICS_CACHE_AFTER_MS", 300))
+    if seconds > 0 and slow:
+        cache.set(cache_key, (value, computed_at), seconds)
+    return value, computed_at, False
+
+
+def figures_key(period: Period, today: dt.date, *parts) -> str:
+    return ":".join(str(p) for p in (period.start, period.end, today, basic_weight(), *parts))

@@ -80,26 +80,38 @@ def _cells(period: Period, figures: dict, dimension: str | None = None, key: str
 @require_GET
 def metrics_page(request):
     """The seven measures for a period, overall and by village / department / subject / channel, with a
-    twelve-month trend. Queries: the period with the previous period (2), four groupings (8), the trend (2)."""
+    twelve-month trend. Queries: the period with the previous period (2), the four groupings (4), the trend
+    (2); none of them when the figures are remembered (``metrics.remembered``)."""
     _require_reports(request)
     form = PeriodForm(request.GET or None)
     period = form.period
     today = timezone.localdate()
-    current, previous = metrics.compute_many([period, period.previous()], today=today)
+    months = last_months(min(period.end, today), 12)
+
+    def compute():
+        return (
+            metrics.compute_many([period, period.previous()], today=today),
+            metrics.compute_by_many(period, ["village", "department"], today=today)
+            | metrics.compute_by_many(period, ["subject", "channel"], today=today),
+            metrics.compute_many(months, today=today),
+        )
+
+    ((current, previous), by_dimension, trend), computed_at, from_cache = metrics.remembered(
+        "page:" + metrics.figures_key(period, today), compute
+    )
     overall = _cells(period, current)
     for cell in overall:
         cell["previous"] = previous[cell["measure"].key]
-    groups = []
-    for dimension in metrics.DIMENSIONS.values():
-        rows = metrics.compute_by(period, dimension.key, today=today)
-        groups.append(
-            {
-                "dimension": dimension,
-                "rows": [{"row": r, "cells": _cells(period, r.figures, dimension.key, r.key)} for r in rows],
-            }
-        )
-    months = last_months(min(period.end, today), 12)
-    trend = metrics.compute_many(months, today=today)
+    groups = [
+        {
+            "dimension": dimension,
+            "rows": [
+                {"row": r, "cells": _cells(period, r.figures, dimension.key, r.key)}
+                for r in by_dimension[dimension.key]
+            ],
+        }
+        for dimension in metrics.DIMENSIONS.values()
+    ]
     kind = form.data.get("kind") if form.data.get("kind") in dict(KINDS) else "month"
     context = {
         "form": form,
@@ -117,6 +129,8 @@ def metrics_page(request):
         "k": metrics.basic_weight(),
         "json_url": f"{reverse('dashboards:metrics_json')}?{urlencode(period.as_query())}",
         "today": today,
+        "computed_at": computed_at if from_cache else None,
+        "cache_minutes": settings.MINQING_METRICS_CACHE_SECONDS // 60,
     }
     if period.kind != "custom":
         context["previous_url"] = "?" + urlencode(period_query(period.previous()))
@@ -141,7 +155,8 @@ def _following(period: Period) -> Period:
 def metrics_json(request):
     """``/dashboards/metrics.json?from=YYYY-MM-DD&to=YYYY-MM-DD`` — the seven measures, overall and by
     village and department (shape: ``dashboards.metrics.as_json``). Leaders and admins; others 403.
-    Without ``from`` and ``to``: the current month. A bad date: 400 with the reason in Chinese."""
+    Without ``from`` and ``to``: the current month. A bad date: 400 with the reason in Chinese. ``computed_at``
+    says when the figures were computed (slow ones are remembered a while: ``metrics.remembered``)."""
     if not may_see_reports(request.scope):
         return JsonResponse({"error": "只有领导和管理员可以查看统计数据。"}, status=403)
     start, end = request.GET.get("from"), request.GET.get("to")
@@ -152,7 +167,12 @@ def metrics_json(request):
             period = Period.parse_range(start, end)
     except PeriodError as e:
         return JsonResponse({"error": str(e)}, status=400, json_dumps_params={"ensure_ascii": False})
-    return JsonResponse(metrics.as_json(period), json_dumps_params={"ensure_ascii": False})
+    today = timezone.localdate()
+    data, computed_at, _ = metrics.remembered(
+        "json:" + metrics.figures_key(period, today), lambda: metrics.as_json(period, today=today)
+    )
+    data = {**data, "computed_at": computed_at.isoformat()}
+    return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
 
 
 @login_required

@@ -360,6 +360,10 @@ MINQING_REVISIT_AFTER_DAYS = env_int("MINQING_REVISIT_AFTER_DAYS", 7)
 # Dashboards (dashboards/metrics.py, dashboards/boards.py).
 # k, the weight of 基本满意 in 满意率 = (满意 + k × 基本满意) ÷ valid revisits: 1 by default, 0.9 in some counties.
 MINQING_SATISFACTION_BASIC_WEIGHT = env_float("MINQING_SATISFACTION_BASIC_WEIGHT", 1.0)
+# The leaders' numbers that take longer than this to compute (a county's year) are kept in the cache for
+# MINQING_METRICS_CACHE_SECONDS (0: never); cheaper ones are always computed fresh (dashboards.metrics).
+MINQING_METRICS_CACHE_SECONDS = env_int("MINQING_METRICS_CACHE_SECONDS", 600)
+MINQING_METRICS_CACHE_AFTER_MS = env_int("MINQING_METRICS_CACHE_AFTER_MS", 300)
 # Hot spots: a subject in a village with at least MIN_CASES cases over the last RECENT_DAYS days and at least
 # RATIO times what its rate over the BASELINE_DAYS days before would give for RECENT_DAYS days.
 MINQING_HOTSPOT_RECENT_DAYS = env_int("MINQING_HOTSPOT_RECENT_DAYS", 30)

@@ -41,6 +41,13 @@ def _fast_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_figures(settings):
+    """Leaders' numbers are remembered only when slow to compute, which a loaded test machine can make any
+    of them: off here, so each test sees its own data. tests/dashboards/test_views.py turns it on to test it."""
+    settings.MINQING_METRICS_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager():
     """Run tasks in-process unless a test starts a real worker (pytest-django's settings fixture
     does not reach Celery once the app has read its config)."""

@@ -204,12 +204,62 @@ def test_dashboard_query_count_does_not_grow(
 
 def test_metrics_page_query_budget(client_as, leader, make_petition, village_b, dept_zigui, handler_zigui):
     """session, user, scope (groups, villages, departments); the period beside the previous one (2: cases,
-    revisits); four groupings (8); the twelve-month trend (2); the unread count; the idle session's save
-    (savepoint, update, release)."""
+    revisits); village × department, subject × channel (4); the twelve-month trend (2); the unread count;
+    the idle session's save (savepoint, update, release)."""
     _more_cases(make_petition, leader, village_b, dept_zigui, 8)
     client = client_as(leader)
     queries = _sql(client, reverse("dashboards:metrics"))
-    assert len(queries) == 21, "\n".join(queries)
+    assert len(queries) == 17, "\n".join(queries)
+
+
+@pytest.fixture
+def remember_all_figures(settings):
+    """As on a county server where every figure is slow to compute."""
+    from django.core.cache import cache
+
+    settings.MINQING_METRICS_CACHE_SECONDS = 600
+    settings.MINQING_METRICS_CACHE_AFTER_MS = 0
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_slow_figures_are_remembered_and_the_page_says_since_when(
+    remember_all_figures, client_as, leader, make_petition, village_b, dept_zigui, handler_zigui
+):
+    _more_cases(make_petition, leader, village_b, dept_zigui, 8)
+    client = client_as(leader)
+    url = reverse("dashboards:metrics")
+    first = client.get(url)
+    assert first.context["computed_at"] is None  # computed for this request
+    computed = _sql(client, url)
+    assert not any("petitions_petition" in q for q in computed), "\n".join(computed)
+    again = client.get(url)
+    assert again.context["computed_at"] is not None
+    assert "本页数据统计于" in again.content.decode()
+    assert again.context["overall"][0]["figure"] == first.context["overall"][0]["figure"]
+
+
+def test_metrics_json_says_when_its_figures_were_computed(remember_all_figures, client_as, leader, march):
+    client = client_as(leader)
+    url = reverse("dashboards:metrics_json") + "?from=2026-03-01&to=2026-03-31"
+    first = client.get(url).json()
+    Petition.objects.update(is_repeat=True)  # every March case now a repeat …
+    assert client.get(url).json() == first  # … but the remembered figures stand, with their time
+    assert dt.datetime.fromisoformat(first["computed_at"]).tzinfo is not None
+    from django.core.cache import cache
+
+    cache.clear()
+    fresh = client.get(url).json()
+    assert fresh["repeat_rate"]["numerator"] == fresh["repeat_rate"]["denominator"] > first["repeat_rate"]["numerator"]
+
+
+def test_cheap_figures_are_always_fresh(settings, client_as, leader, march):
+    settings.MINQING_METRICS_CACHE_SECONDS = 600
+    settings.MINQING_METRICS_CACHE_AFTER_MS = 60_000  # nothing here takes a minute
+    client = client_as(leader)
+    url = reverse("dashboards:metrics_json") + "?from=2026-03-01&to=2026-03-31"
+    assert client.get(url).json()["computed_at"] != client.get(url).json()["computed_at"]
 
 
 def test_drill_down_link_path(client_as, leader, march):
