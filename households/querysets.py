@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import re
 
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.lookups import DataContains
 from django.db import connection, models
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch, Q, Value
 from django.db.models.expressions import RawSQL
 
 from households.idcard import normalize_id_number
@@ -24,6 +26,22 @@ def exact_in(field: str, values) -> Q:
     if connection.vendor == "postgresql":
         return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::varchar[])", (values,))})
     return Q(**{f"{field}__in": values})
+
+
+class NGrams(models.Func):
+    """``minqing_ngrams(column)``: a name's characters and pairs of adjacent characters (migration 0004)."""
+
+    function = "minqing_ngrams"
+    template = "%(function)s(%(expressions)s::text)"
+    output_field = ArrayField(models.TextField())
+
+
+def name_contains(field: str, term: str) -> Q:
+    """``field__icontains=term``. On PostgreSQL a term of one or two characters is looked up in the n-gram
+    index (migration 0004), which gives the same answer: trigram indexes need three characters."""
+    if connection.vendor == "postgresql" and 0 < len(term) < 3:
+        return Q(DataContains(NGrams(field), Value([term.upper()], output_field=ArrayField(models.TextField()))))
+    return Q(**{f"{field}__icontains": term})
 
 
 class VillageQuerySet(models.QuerySet):
@@ -73,8 +91,8 @@ class HouseholdQuerySet(models.QuerySet):
         q = (q or "").strip()
         if not q:
             return self
-        condition = Q(head_name__icontains=q) | Q(household_no=q.translate(_FULLWIDTH_DIGITS))
-        members = Q(name__icontains=q)
+        condition = name_contains("head_name", q) | Q(household_no=q.translate(_FULLWIDTH_DIGITS))
+        members = name_contains("name", q)
 
         id_part = normalize_id_number(q).replace("-", "")
         if _ID_LIKE.match(id_part):

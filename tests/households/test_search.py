@@ -59,3 +59,15 @@ def test_search_returns_each_household_once_when_several_members_match(ledger):
 
 def test_empty_search_keeps_the_queryset(ledger):
     assert Household.objects.search("  ").count() == 3
+
+
+@pytest.mark.parametrize("term", ["张", "小明", "四", "明"])
+def test_one_and_two_character_terms_match_inside_names(ledger, term):
+    """On PostgreSQL these go through the n-gram index (migration 0004), elsewhere through LIKE: the same
+    answers either way."""
+    assert found(term) == {"张三"}
+
+
+def test_two_character_terms_match_case_insensitively(db):
+    make_household(make_village("大井村"), "009", head_name="Ab陈")
+    assert found("ab") == {"Ab陈"} and found("B陈") == {"Ab陈"}
