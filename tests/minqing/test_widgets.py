@@ -1,6 +1,6 @@
 from django import forms
 
-from minqing.widgets import FastSelect
+from minqing.widgets import FastSelect, FastSelectMultiple
 
 
 class Form(forms.Form):
@@ -22,3 +22,16 @@ def test_fast_select_renders_the_same_html_as_djangos_select():
 def _normal(html: str) -> str:
     """Django's template puts newlines and indentation between options; the browser ignores them."""
     return "".join(line.strip() for line in html.splitlines())
+
+
+class Several(forms.Form):
+    people = forms.MultipleChoiceField(choices=[("1", "甲"), ("2", "乙"), ("3", "丙<丁>")], required=False)
+
+
+def test_fast_select_multiple_renders_the_same_html_as_djangos():
+    for data in ({}, {"people": ["1", "3"]}):
+        form = Several(data or None)
+        field = form["people"]
+        django_html = field.as_widget(attrs={"size": 6})
+        field.field.widget = FastSelectMultiple(choices=field.field.choices)
+        assert _normal(field.as_widget(attrs={"size": 6})) == _normal(django_html), data
