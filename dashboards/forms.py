@@ -24,6 +24,7 @@ class PeriodForm(forms.Form):
     month = forms.CharField(label="月份", widget=forms.DateInput(attrs={"type": "month"}), required=False)
     year = forms.IntegerField(label="年份", min_value=2000, max_value=2100, required=False)
     quarter = forms.TypedChoiceField(label="季度", choices=QUARTERS, coerce=int, required=False)
+    by = forms.CharField(widget=forms.HiddenInput, required=False)  # the numbers page's grouping, kept
 
     def __init__(self, data=None, *, today: dt.date | None = None):
         today = today or timezone.localdate()
@@ -54,6 +55,7 @@ class PeriodForm(forms.Form):
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
             Field("kind"),
+            Field("by"),
             Row(
                 *[Column(name, css_class="col-12 col-sm-6 col-md-3") for name in shown],
                 Column(Submit("", "查看", css_class="w-100"), css_class="col-12 col-md-2 align-self-end mb-3"),

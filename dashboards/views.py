@@ -76,51 +76,63 @@ def _cells(period: Period, figures: dict, dimension: str | None = None, key: str
     ]
 
 
+GROUP_ROWS_PER_PAGE = 50
+
+
 @login_required
 @require_GET
 def metrics_page(request):
-    """The seven measures for a period, overall and by village / department / subject / channel, with a
-    twelve-month trend. Queries: the period with the previous period (2), the four groupings (4), the trend
-    (2); none of them when the figures are remembered (``metrics.remembered``)."""
+    """The seven measures for a period, overall and by one of village / department / subject / channel
+    (``by``; 50 rows a page, ``sort`` by a measure puts the lowest first), with a twelve-month trend.
+    Queries: the period with the previous period (2), the trend (2), the grouping (2); none of them when the
+    figures are remembered (``metrics.remembered``). A county has hundreds of villages and departments: all
+    four tables at once made a 3 MB page."""
     _require_reports(request)
     form = PeriodForm(request.GET or None)
     period = form.period
     today = timezone.localdate()
     months = last_months(min(period.end, today), 12)
-
-    def compute():
-        return (
+    by = request.GET.get("by") if request.GET.get("by") in metrics.DIMENSIONS else "village"
+    sort = request.GET.get("sort") if request.GET.get("sort") in metrics.MEASURES_BY_KEY else ""
+    key = metrics.figures_key(period, today)
+    ((current, previous), trend), computed_at, from_cache = metrics.remembered(
+        "page:" + key,
+        lambda: (
             metrics.compute_many([period, period.previous()], today=today),
-            metrics.compute_by_many(period, ["village", "department"], today=today)
-            | metrics.compute_by_many(period, ["subject", "channel"], today=today),
             metrics.compute_many(months, today=today),
-        )
-
-    ((current, previous), by_dimension, trend), computed_at, from_cache = metrics.remembered(
-        "page:" + metrics.figures_key(period, today), compute
+        ),
     )
+    rows, rows_computed_at, rows_from_cache = metrics.remembered(
+        f"page:{key}:{by}", lambda: metrics.compute_by(period, by, today=today)
+    )
+    if sort:
+        rows = sorted(rows, key=lambda r: (r.figures[sort].value is None, r.figures[sort].value or 0))
+    rows_page = Paginator(rows, GROUP_ROWS_PER_PAGE).get_page(request.GET.get("page"))
     overall = _cells(period, current)
     for cell in overall:
         cell["previous"] = previous[cell["measure"].key]
-    groups = [
-        {
-            "dimension": dimension,
-            "rows": [
-                {"row": r, "cells": _cells(period, r.figures, dimension.key, r.key)}
-                for r in by_dimension[dimension.key]
-            ],
-        }
-        for dimension in metrics.DIMENSIONS.values()
-    ]
+    dimension = metrics.DIMENSIONS[by]
+    here = {**period_query(period), "by": by}
     kind = form.data.get("kind") if form.data.get("kind") in dict(KINDS) else "month"
     context = {
         "form": form,
         "period": period,
         "previous": period.previous(),
         "kind": kind,
-        "kinds": [(value, label, "?" + urlencode({"kind": value})) for value, label in KINDS],
+        "kinds": [(value, label, "?" + urlencode({"kind": value, "by": by})) for value, label in KINDS],
         "overall": overall,
-        "groups": groups,
+        "by": by,
+        "sort": sort,
+        "tabs": [(d, "?" + urlencode({**period_query(period), "by": d.key})) for d in metrics.DIMENSIONS.values()],
+        "sort_links": [(m, "?" + urlencode({**here, "sort": m.key}) + f"#by-{by}") for m in metrics.MEASURES],
+        "unsorted_url": "?" + urlencode(here) + f"#by-{by}",
+        "page_query": urlencode({**here, **({"sort": sort} if sort else {})}),
+        "rows_page": rows_page,
+        "group": {
+            "dimension": dimension,
+            "rows": [{"row": r, "cells": _cells(period, r.figures, by, r.key)} for r in rows_page.object_list],
+            "count": len(rows),
+        },
         "measures": metrics.MEASURES,
         "trend_svg": charts.trend_svg(months, trend),
         "trend_rows": [
@@ -129,14 +141,14 @@ def metrics_page(request):
         "k": metrics.basic_weight(),
         "json_url": f"{reverse('dashboards:metrics_json')}?{urlencode(period.as_query())}",
         "today": today,
-        "computed_at": computed_at if from_cache else None,
+        "computed_at": min(computed_at, rows_computed_at) if (from_cache or rows_from_cache) else None,
         "cache_minutes": settings.MINQING_METRICS_CACHE_SECONDS // 60,
     }
     if period.kind != "custom":
-        context["previous_url"] = "?" + urlencode(period_query(period.previous()))
+        context["previous_url"] = "?" + urlencode({**period_query(period.previous()), "by": by})
         following = _following(period)
         if following.start <= today:
-            context["next_url"] = "?" + urlencode(period_query(following))
+            context["next_url"] = "?" + urlencode({**period_query(following), "by": by})
     return render(request, "dashboards/metrics.html", context)
 
 
