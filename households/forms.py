@@ -12,6 +12,7 @@ from households.excel import cadre_label
 from households.idcard import parse_id_number
 from households.models import Group, Household, Person, Tag, Village
 from households.phones import normalize_phone
+from minqing.access import CENTER_ROLES
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -149,9 +150,18 @@ def member_helper() -> FormHelper:
     return helper
 
 
-def cadre_choices():
-    """Anyone with a role may keep contact households; the service checks the village."""
-    return get_user_model().objects.filter(is_active=True, groups__isnull=False).distinct().order_by("first_name")
+def cadre_choices(village_id: int | None = None):
+    """Who may keep contact households — those ``household_assign_contact`` accepts: the center's staff and
+    the village liaisons (of ``village_id`` when given). Handlers see no ledger, so they are not offered; a
+    county's lists would otherwise hold a thousand names."""
+    liaisons = Q(liaison_villages=village_id) if village_id else Q(liaison_villages__isnull=False)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(is_superuser=True) | Q(groups__name__in=CENTER_ROLES) | liaisons)
+        .distinct()
+        .order_by("first_name")
+    )
 
 
 class ContactAssignForm(forms.Form):

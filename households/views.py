@@ -44,6 +44,7 @@ from households.services import (
     sensitive_access_record,
 )
 from households.timeline import household_timeline
+from minqing.filters import chosen_village
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 IMPORT_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
@@ -86,7 +87,7 @@ class HouseholdListView(LoginRequiredMixin, FilterView):
         context.update(
             filter_helper=filter_helper(),
             can_manage=manage,
-            cadres=list(cadre_choices()) if manage else [],
+            cadres=list(cadre_choices(chosen_village(self.request.GET, self.request))) if manage else [],
             export_query=self.request.GET.urlencode(),
         )
         return context
@@ -124,7 +125,7 @@ def household_detail(request, pk):
             "timeline": household_timeline(household, request.scope),
             "can_edit": can_edit_ledger(request.scope),
             "can_manage": manage,
-            "cadres": list(cadre_choices()) if manage else [],
+            "cadres": list(cadre_choices(household.village_id)) if manage else [],
         },
     )
 

@@ -348,6 +348,19 @@ def test_a_cadre_cannot_be_given_a_household_outside_their_villages(client_as, l
     assert Household.objects.get(pk=ledger["b"].pk).contact_cadre is None
 
 
+def test_the_cadres_offered_are_those_the_assignment_accepts(
+    client_as, leader, reception, liaison_a, liaison_b, handler_minzheng, ledger
+):
+    client = client_as(leader)
+    everywhere = set(client.get(INDEX).context["cadres"])
+    assert {leader, reception, liaison_a, liaison_b} <= everywhere and handler_minzheng not in everywhere
+    village_a = ledger["a"].village
+    in_a = set(client.get(INDEX, {"village": village_a.pk}).context["cadres"])
+    assert liaison_a in in_a and liaison_b not in in_a and leader in in_a
+    page = client.get(reverse("households:detail", args=[ledger["a"].pk]))
+    assert liaison_a in page.context["cadres"] and liaison_b not in page.context["cadres"]
+
+
 def test_only_leaders_and_admins_assign_contact_households(client_as, liaison_a, reception, ledger):
     for user in (liaison_a, reception):
         response = client_as(user).post(
