@@ -106,6 +106,7 @@ class Server:
             "STATIC_ROOT": str(self.static_root),
             "LOG_LEVEL": "WARNING",
             "PYTHONPATH": str(ROOT),
+            "BENCH_RUN_ID": f"bench-{secrets.token_hex(4)}",  # a fresh cache namespace (bench/settings.py)
         }
         if os.getenv("BENCH_REDIS_URL"):
             self.env["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]

@@ -4,11 +4,16 @@
   (session, user, scope, the page, the session save) is counted into the ``X-Query-Count`` header.
 * Session and CSRF cookies without the ``Secure`` flag: the runner talks plain HTTP to 127.0.0.1, and an
   HTTP client never sends a Secure cookie over plain HTTP. Everything else is production (``DEBUG=0``).
+* The cache keys carry the run's id (``BENCH_RUN_ID``), so a run never reads what an earlier run left in
+  Redis (remembered figures would make a "cold" page warm).
 """
 
+import os
+
 from minqing.settings import *  # noqa: F403
-from minqing.settings import MIDDLEWARE
+from minqing.settings import CACHES, MIDDLEWARE
 
 MIDDLEWARE = ["bench.querycount.QueryCountMiddleware", *MIDDLEWARE]
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+CACHES["default"]["KEY_PREFIX"] = os.getenv("BENCH_RUN_ID", "")

@@ -91,8 +91,11 @@ class HouseholdQuerySet(models.QuerySet):
         q = (q or "").strip()
         if not q:
             return self
-        condition = name_contains("head_name", q) | Q(household_no=q.translate(_FULLWIDTH_DIGITS))
-        members = name_contains("name", q)
+        condition = Q(household_no=q.translate(_FULLWIDTH_DIGITS))
+        members = Q(pk__in=[])
+        if not re.fullmatch(r"[\d\s\-+()（）]+", q.translate(_FULLWIDTH_DIGITS)):  # digits are no one's name
+            condition |= name_contains("head_name", q)
+            members = name_contains("name", q)
 
         id_part = normalize_id_number(q).replace("-", "")
         if _ID_LIKE.match(id_part):
