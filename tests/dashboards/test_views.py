@@ -233,6 +233,11 @@ def test_metrics_page_query_budget(client_as, leader, make_petition, village_b, 
     assert len(queries) == 15, "\n".join(queries)
 
 
+# These tests clear the cache; on Redis that empties the database both test processes share, so they run
+# in one process (tests/conftest.py: --dist loadgroup).
+SHARED_CACHE = pytest.mark.xdist_group("metrics-cache")
+
+
 @pytest.fixture
 def remember_all_figures(settings):
     """As on a county server where every figure is slow to compute."""
@@ -245,6 +250,7 @@ def remember_all_figures(settings):
     cache.clear()
 
 
+@SHARED_CACHE
 def test_slow_figures_are_remembered_and_the_page_says_since_when(
     remember_all_figures, client_as, leader, make_petition, village_b, dept_zigui, handler_zigui
 ):
@@ -261,6 +267,7 @@ def test_slow_figures_are_remembered_and_the_page_says_since_when(
     assert again.context["overall"][0]["figure"] == first.context["overall"][0]["figure"]
 
 
+@SHARED_CACHE
 def test_metrics_json_says_when_its_figures_were_computed(remember_all_figures, client_as, leader, march):
     client = client_as(leader)
     url = reverse("dashboards:metrics_json") + "?from=2026-03-01&to=2026-03-31"
@@ -275,6 +282,7 @@ def test_metrics_json_says_when_its_figures_were_computed(remember_all_figures, 
     assert fresh["repeat_rate"]["numerator"] == fresh["repeat_rate"]["denominator"] > first["repeat_rate"]["numerator"]
 
 
+@SHARED_CACHE
 def test_cheap_figures_are_always_fresh(settings, client_as, leader, march):
     settings.MINQING_METRICS_CACHE_SECONDS = 600
     settings.MINQING_METRICS_CACHE_AFTER_MS = 60_000  # nothing here takes a minute
