@@ -62,7 +62,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Case, Count, Exists, F, IntegerField, Max, Min, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from dashboards.periods import Period
@@ -354,21 +354,18 @@ def compute_many(periods: list[Period], *, today: dt.date | None = None, k: floa
 
 def _last_revisits_by_period(periods: list[Period]) -> QuerySet:
     """Each case's last revisit event in each of ``periods`` (which do not overlap), annotated with the
-    index of its period as ``period``: ``_last_revisits_in`` for many periods at once."""
+    index of its period as ``period``: ``_last_revisits_in`` for many periods at once, the same anti-join
+    with "in the same period" added to it."""
     period = Case(
         *(When(_in(p, "created_at"), then=Value(i)) for i, p in enumerate(periods)), output_field=IntegerField()
     )
-    events = PetitionEvent.objects.filter(action=Action.REVISIT).filter(
-        reduce(or_, (_in(p, "created_at") for p in periods))
+    events = (
+        PetitionEvent.objects.filter(action=Action.REVISIT)
+        .filter(reduce(or_, (_in(p, "created_at") for p in periods)))
+        .annotate(period=period)
     )
-    last_ids = (
-        events.annotate(period=period)
-        .order_by()
-        .values("petition_id", "period")
-        .annotate(last=Max("pk"))
-        .values("last")
-    )
-    return PetitionEvent.objects.filter(pk__in=last_ids).annotate(period=period).order_by()
+    later = events.filter(petition_id=OuterRef("petition_id"), pk__gt=OuterRef("pk"), period=OuterRef("period"))
+    return events.filter(~Exists(later)).order_by()
 
 
 # --- Groupings -------------------------------------------------------------------------------------
