@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 
 from households.excel import cadre_label
 from households.models import Group, Household, Tag, Village
-from minqing.filters import chosen_id, chosen_village
+from minqing.filters import chosen_village, follow_village
 from minqing.widgets import FastSelect
 
 
@@ -62,19 +62,14 @@ class HouseholdFilter(django_filters.FilterSet):
         lists hold those of the chosen village (or of a liaison's only village), and choosing a village
         reloads the page. Without a village they hold only what is chosen (a link may name a cadre alone)."""
         super().__init__(data, *args, request=request, **kwargs)
-        fields = self.form.fields
-        fields["village"].widget.attrs["data-autosubmit"] = ""
         village = chosen_village(data, request)
-        for name, by_village in (("group", "village_id"), ("cadre", None)):
-            field = fields[name]
-            if village is None:
-                field.queryset = field.queryset.filter(pk=chosen_id(data, name) or 0)
-                field.empty_label = "先选村"
-            elif by_village:
-                field.queryset = field.queryset.filter(village_id=village)
-            else:  # the cadres of the village's households, still inside the user's scope
-                visible = Household.objects.visible_to(request.scope).filter(village_id=village)
-                field.queryset = field.queryset.filter(pk__in=visible.values("contact_cadre_id"))
+
+        def cadres_there(users, village):  # the cadres of the village's households, inside the user's scope
+            there = Household.objects.visible_to(request.scope).filter(village_id=village)
+            return users.filter(pk__in=there.values("contact_cadre_id"))
+
+        follow_village(self, "group", village, lambda groups, village: groups.filter(village_id=village))
+        follow_village(self, "cadre", village, cadres_there)
 
     def search(self, queryset, name, value):
         return queryset.search(value)

@@ -92,7 +92,7 @@ class HouseholdQuerySet(models.QuerySet):
         if not q:
             return self
         condition = Q(household_no=q.translate(_FULLWIDTH_DIGITS))
-        members = Q(pk__in=[])
+        members = Q(pk__in=[])  # no member matches until a condition below applies
         if not re.fullmatch(r"[\d\s\-+()（）]+", q.translate(_FULLWIDTH_DIGITS)):  # digits are no one's name
             condition |= name_contains("head_name", q)
             members = name_contains("name", q)

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+from django.db.models import QuerySet
+
 
 def chosen_id(data, name: str) -> int | None:
     """The id given for ``name`` in the query string, or None (absent, not a number, absurdly long)."""
@@ -17,3 +21,17 @@ def chosen_village(data, request) -> int | None:
     if village is None and request is not None and len(request.scope.village_ids) == 1:
         (village,) = request.scope.village_ids
     return village
+
+
+def follow_village(filterset, name: str, village: int | None, in_village: Callable[[QuerySet, int], QuerySet]) -> None:
+    """Narrow the choices of filter ``name`` to the chosen village (``in_village(queryset, village)``).
+    Without a village they hold only what the query string names — a link may name a person alone — and the
+    list says to choose a village first. Choosing a village reloads the page (``data-autosubmit``)."""
+    fields = filterset.form.fields
+    fields["village"].widget.attrs["data-autosubmit"] = ""
+    field = fields[name]
+    if village is None:
+        field.queryset = field.queryset.filter(pk=chosen_id(filterset.data, name) or 0)
+        field.empty_label = "先选村"
+    else:
+        field.queryset = in_village(field.queryset, village)

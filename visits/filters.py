@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.http import QueryDict
 
 from households.models import Household, Village
-from minqing.filters import chosen_id, chosen_village
+from minqing.filters import chosen_village, follow_village
 from minqing.widgets import FastSelect
 from petitions.models import Petition
 from visits.models import Visit
@@ -95,16 +95,13 @@ class VisitFilter(django_filters.FilterSet):
         village (or a liaison's only village); choosing a village reloads the page. Without a village it
         holds only the person chosen."""
         super().__init__(data, *args, request=request, **kwargs)
-        fields = self.form.fields
-        fields["village"].widget.attrs["data-autosubmit"] = ""
-        village = chosen_village(data, request)
-        field = fields["participant"]
-        if village is None:
-            field.queryset = field.queryset.filter(pk=chosen_id(data, "participant") or 0)
-            field.empty_label = "先选村"
-        else:
-            went = Visit.participants.through.objects.filter(visit__village_id=village).values("user_id")
-            field.queryset = field.queryset.filter(pk__in=went)
+
+        def went_there(users, village):
+            return users.filter(
+                pk__in=Visit.participants.through.objects.filter(visit__village_id=village).values("user_id")
+            )
+
+        follow_village(self, "participant", chosen_village(data, request), went_there)
 
     def search(self, queryset, name, value):
         value = value.strip()
