@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -65,6 +65,7 @@ from django.core.cache import cache
 from django.db.models import Case, Count, Exists, F, IntegerField, Min, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
+from dashboards import summaries
 from dashboards.periods import Period
 from petitions.choices import RUNNING_STATUSES, Action, Channel, Satisfaction, Status
 from petitions.models import Department, Petition, PetitionEvent
@@ -161,25 +162,30 @@ def basic_weight() -> float:
 # --- The Q objects ---------------------------------------------------------------------------------
 
 
-def _in(period: Period, field_name: str) -> Q:
-    """A datetime column inside the period."""
-    return Q(**{f"{field_name}__gte": period.start_at, f"{field_name}__lt": period.end_at})
+def _in(span: Period | Sequence[Period], field_name: str) -> Q:
+    """A datetime column inside the period (or inside any of several)."""
+    periods = [span] if isinstance(span, Period) else span
+    return reduce(or_, (Q(**{f"{field_name}__gte": p.start_at, f"{field_name}__lt": p.end_at}) for p in periods))
 
 
-def _revisits_in(period: Period) -> QuerySet:
+def _on(span: Sequence[Period], field_name: str) -> Q:
+    """A date column inside any of the periods."""
+    return reduce(or_, (Q(**{f"{field_name}__gte": p.start, f"{field_name}__lte": p.end}) for p in span))
+
+
+def _revisits_in(span: Period | Sequence[Period]) -> QuerySet:
     """The revisit events (one per reached revisit, written by petitions.workflow.petition_revisit) in P."""
-    return PetitionEvent.objects.filter(
-        action=Action.REVISIT, created_at__gte=period.start_at, created_at__lt=period.end_at
-    )
+    return PetitionEvent.objects.filter(_in(span, "created_at"), action=Action.REVISIT)
 
 
-def _last_revisits_in(period: Period) -> QuerySet:
-    """Each case's last revisit event in P: one with no later revisit of the same case in P. A case's events
-    are written one after the other (the workflow's compare-and-set serialises them), so its last revisit is
-    the one with the highest id. PostgreSQL runs the NOT EXISTS as one hash anti-join over the period's
-    revisits (a MAX(id) per case, then each event fetched by id, took seconds for a county year)."""
+def _last_revisits_in(period: Period, counted: Sequence[Period] | None = None) -> QuerySet:
+    """Each case's last revisit event in P: one with no later revisit of the same case in P (only those in
+    ``counted``, parts of P, when given). A case's events are written one after the other (the workflow's
+    compare-and-set serialises them), so its last revisit is the one with the highest id. PostgreSQL runs
+    the NOT EXISTS as one hash anti-join over the period's revisits (a MAX(id) per case, then each event
+    fetched by id, took seconds for a county year)."""
     later = _revisits_in(period).filter(petition_id=OuterRef("petition_id"), pk__gt=OuterRef("pk"))
-    return _revisits_in(period).filter(~Exists(later))
+    return _revisits_in(counted or period).filter(~Exists(later))
 
 
 def _cases_of(events: QuerySet) -> Q:
@@ -202,24 +208,29 @@ class Parts:
         return self.extra[name]
 
 
-def measure_parts(period: Period, today: dt.date | None = None) -> dict[str, Parts]:
-    """measure key → its ``Parts`` for ``period``. The one place the definitions above become queries."""
+def measure_parts(
+    period: Period, today: dt.date | None = None, *, counted: Sequence[Period] | None = None
+) -> dict[str, Parts]:
+    """measure key → its ``Parts`` for ``period``. The one place the definitions above become queries.
+
+    With ``counted`` (parts of ``period`` that do not overlap), only the cases counted in those parts: the
+    measures of a period are the sums of those of its parts, except that a revisit counts only when it is
+    its case's last in the whole ``period`` (``dashboards.summaries`` reads the other parts)."""
     today = today or timezone.localdate()
-    closed_in = Q(status=Status.CLOSED) & _in(period, "closed_at")
+    span = counted or [period]
+    closed_in = Q(status=Status.CLOSED) & _in(span, "closed_at")
     resolved = Q(closed_without_satisfaction=False)
 
-    routed = _in(period, "routed_at")
+    routed = _in(span, "routed_at")
     signed_on_time = Q(signed_at__isnull=False, sign_by__isnull=False, signed_at__date__lte=F("sign_by"))
 
     replied = Q(reply_by__isnull=False, replied_at__isnull=False, status__in=[Status.REPLIED, Status.CLOSED]) & _in(
-        period, "replied_at"
+        span, "replied_at"
     )
-    lapsed = Q(
-        status__in=RUNNING_STATUSES, reply_by__isnull=False, reply_by__gte=period.start, reply_by__lte=period.end
-    ) & Q(reply_by__lt=today)
+    lapsed = Q(status__in=RUNNING_STATUSES, reply_by__isnull=False) & _on(span, "reply_by") & Q(reply_by__lt=today)
     replied_on_time = replied & Q(replied_at__date__lte=F("reply_by"))
 
-    last = _last_revisits_in(period)
+    last = _last_revisits_in(period, counted)
     revisited = _cases_of(last)
     solved, satisfied_or_basic, satisfied, basic = (
         _cases_of(last.filter(REVISIT_COUNTS[measure][part]))
@@ -231,7 +242,7 @@ def measure_parts(period: Period, today: dt.date | None = None) -> dict[str, Par
         )
     )
 
-    received = _in(period, "received_at") & ~Q(status=Status.MERGED)
+    received = _in(span, "received_at") & ~Q(status=Status.MERGED)
 
     return {
         "response_rate": Parts(routed, routed & signed_on_time),
@@ -330,42 +341,77 @@ def _figures(row: dict, k: float, prefix: str = "") -> dict[str, Figure]:
 
 
 def compute(period: Period, *, today: dt.date | None = None, k: float | None = None) -> dict[str, Figure]:
-    """The seven measures over the whole township for ``period``: one query."""
+    """The seven measures over the whole township for ``period``."""
     return compute_many([period], today=today, k=k)[0]
 
 
 def compute_many(periods: list[Period], *, today: dt.date | None = None, k: float | None = None) -> list[dict]:
-    """The seven measures for several periods that do not overlap (a trend, a month beside the one before)
-    in two queries: one over the cases, one over the revisit events, each period a group."""
+    """The seven measures for several periods that do not overlap (a trend, a month beside the one before),
+    each counted as ``summaries.plan`` says: its kept months from their ``MonthSummary`` rows (one query
+    for all the periods), the rest from the cases and the revisit events (two queries for all the periods),
+    after one query that finds the kept months. None of the three runs when it has nothing to read."""
     k = basic_weight() if k is None else k
     ordered = sorted(periods, key=lambda p: p.start)
     if any(a.end >= b.start for a, b in zip(ordered, ordered[1:], strict=False)):
         raise ValueError("compute_many takes periods that do not overlap")
-    aggs, base = {}, []
-    for i, period in enumerate(periods):
-        parts = measure_parts(period, today)
-        aggs.update(_case_aggregates(parts, prefix=f"p{i}_"))
-        base.append(relevant(parts))
-    row = Petition.objects.filter(reduce(or_, base)).aggregate(**aggs)
-    for group in _last_revisits_by_period(periods).values("period").annotate(**_revisit_aggregates()):
-        row.update({f"p{group['period']}_{key}": count for key, count in group.items() if key != "period"})
+    today = today or timezone.localdate()
+    plans = summaries.plan(periods, today)
+    row: dict = {}
+    for group in _counted_rows(plans, today) + summaries.kept_rows(plans, summaries.PLACE):
+        for name, count in group.items():
+            row[name] = row.get(name, 0) + (count or 0)
     return [_figures(row, k, prefix=f"p{i}_") for i in range(len(periods))]
 
 
-def _last_revisits_by_period(periods: list[Period]) -> QuerySet:
-    """Each case's last revisit event in each of ``periods`` (which do not overlap), annotated with the
-    index of its period as ``period``: ``_last_revisits_in`` for many periods at once, the same anti-join
-    with "in the same period" added to it."""
+def grouped(queryset: QuerySet, keys, shown=(), aggregates=None, *, prefix: str = "", extra=()) -> list[dict]:
+    """``queryset``'s rows grouped by the columns ``keys`` (reached through ``prefix``) and the annotations
+    ``extra``, with ``aggregates`` and, for each column of ``shown`` (a group's name and sort keys, the same on
+    each of its rows), its MIN(): grouping by the names too made PostgreSQL sort wide rows on disk. The
+    rows name their columns without ``prefix``; with nothing to group by, the one row of the aggregates."""
+    if not keys and not extra:
+        return [queryset.aggregate(**aggregates)]
+    labels = {f"shown_{i}": Min(f"{prefix}{column}") for i, column in enumerate(shown)}
+    names = {f"shown_{i}": column for i, column in enumerate(shown)} | {f"{prefix}{c}": c for c in keys}
+    rows = queryset.values(*extra, *(f"{prefix}{c}" for c in keys)).annotate(**labels, **aggregates).order_by()
+    return [{names.get(n, n): value for n, value in row.items()} for row in rows]
+
+
+def _counted_rows(plans: list[summaries.Plan], today: dt.date, keys=(), shown=()) -> list[dict]:
+    """The counts of the parts of the plans that are not kept (``Plan.ranges``), from the cases and their
+    revisit events, grouped by ``keys``; plan i's counts are named ``p<i>_<measure>__<part>``. Two queries
+    for any number of plans (none when every plan is kept)."""
+    counted = [(i, plan) for i, plan in enumerate(plans) if plan.ranges]
+    if not counted:
+        return []
+    aggs, base = {}, []
+    for i, plan in counted:
+        parts = measure_parts(plan.period, today, counted=plan.ranges)
+        aggs.update(_case_aggregates(parts, prefix=f"p{i}_"))
+        base.append(relevant(parts))
+    rows = grouped(Petition.objects.filter(reduce(or_, base)), keys, shown, aggs)
+    events = _last_revisits_by_period([plan for _, plan in counted])
+    labels = {*keys, *shown}
+    for group in grouped(events, keys, shown, _revisit_aggregates(), prefix="petition__", extra=("period",)):
+        i = counted[group.pop("period")][0]
+        rows.append({name if name in labels else f"p{i}_{name}": count for name, count in group.items()})
+    return rows
+
+
+def _last_revisits_by_period(plans: list[summaries.Plan]) -> QuerySet:
+    """Each case's last revisit event in each plan's period (the periods do not overlap), of those in the
+    plan's ``ranges``, annotated with the index of its plan as ``period``: ``_last_revisits_in`` for many
+    periods at once, the same anti-join with "in the same period" added to it."""
     period = Case(
-        *(When(_in(p, "created_at"), then=Value(i)) for i, p in enumerate(periods)), output_field=IntegerField()
+        *(When(_in(p.period, "created_at"), then=Value(i)) for i, p in enumerate(plans)), output_field=IntegerField()
     )
     events = (
         PetitionEvent.objects.filter(action=Action.REVISIT)
-        .filter(reduce(or_, (_in(p, "created_at") for p in periods)))
+        .filter(reduce(or_, (_in(p.period, "created_at") for p in plans)))
         .annotate(period=period)
     )
     later = events.filter(petition_id=OuterRef("petition_id"), pk__gt=OuterRef("pk"), period=OuterRef("period"))
-    return events.filter(~Exists(later)).order_by()
+    counted = reduce(or_, (_in(p.ranges, "created_at") for p in plans))
+    return events.filter(counted).filter(~Exists(later)).order_by()
 
 
 # --- Groupings -------------------------------------------------------------------------------------
@@ -378,19 +424,23 @@ class Dimension:
     field: str  # the column grouped on (and filtered on by the drill-down)
     name_field: str | None  # the label's column, when it is another table's
     order: tuple[str, ...]
+    grain: str  # the MonthSummary rows it is read from (summaries.PLACE or summaries.TOPIC)
 
 
 DIMENSIONS = {
-    "village": Dimension("village", "村", "village_id", "village__name", ("village__sort_order", "village__name")),
+    "village": Dimension(
+        "village", "村", "village_id", "village__name", ("village__sort_order", "village__name"), summaries.PLACE
+    ),
     "department": Dimension(
         "department",
         "牵头单位",
         "lead_department_id",
         "lead_department__name",
         ("lead_department__kind", "lead_department__sort_order", "lead_department__name"),
+        summaries.PLACE,
     ),
-    "subject": Dimension("subject", "诉求事项", "category__subject", None, ("category__subject",)),
-    "channel": Dimension("channel", "来源渠道", "channel", None, ("channel",)),
+    "subject": Dimension("subject", "诉求事项", "category__subject", None, ("category__subject",), summaries.TOPIC),
+    "channel": Dimension("channel", "来源渠道", "channel", None, ("channel",), summaries.TOPIC),
 }
 NONE_KEY = "none"  # the group of cases with no village / no lead department
 NONE_LABELS = {"village": "（未指定村）", "department": "（未交办）"}
@@ -416,28 +466,27 @@ def compute_by(period: Period, dimension: str, *, today: dt.date | None = None, 
 def compute_by_many(
     period: Period, dimensions: list[str], *, today: dt.date | None = None, k: float | None = None
 ) -> dict[str, list[Row]]:
-    """The seven measures per group of each of ``dimensions``, all from two queries: one over the cases and
-    one over the last revisit events, each grouped by every dimension's column at once (a few thousand rows
-    for village × department), then added up per dimension here."""
+    """The seven measures per group of each of ``dimensions``: the part of the period that is not kept,
+    from the cases and the revisit events (two queries, each grouped by every dimension's column at once),
+    and the kept months from their ``MonthSummary`` rows (one query per grain), added up per dimension here;
+    after one query that finds the kept months. None runs when it has nothing to read."""
     dims = [DIMENSIONS[d] for d in dimensions]
     k = basic_weight() if k is None else k
-    parts = measure_parts(period, today)
-    # Grouped by the id columns only; a group's name and sort keys are the same on every row, so they come
-    # as MIN() of the group (grouping by the names too made PostgreSQL sort wide rows on disk).
-    keys = list(dict.fromkeys(dim.field for dim in dims))
-    shown = [c for c in dict.fromkeys(c for dim in dims for c in (dim.name_field, *dim.order)) if c and c not in keys]
-    columns = keys + shown
-    alias = {f"shown_{i}": column for i, column in enumerate(shown)}
+    today = today or timezone.localdate()
+    plans = summaries.plan([period], today)
 
-    def grouped(queryset, prefix: str, aggregates: dict) -> list[dict]:
-        labels = {name: Min(f"{prefix}{column}") for name, column in alias.items()}
-        rows = queryset.values(*(f"{prefix}{c}" for c in keys)).annotate(**labels, **aggregates).order_by()
-        return [{alias.get(n, n.removeprefix(prefix)): value for n, value in row.items()} for row in rows]
+    def columns_of(of_dims):
+        keys = list(dict.fromkeys(dim.field for dim in of_dims))
+        shown = [c for c in dict.fromkeys(c for d in of_dims for c in (d.name_field, *d.order)) if c and c not in keys]
+        return keys, shown
 
-    rows = grouped(Petition.objects.filter(relevant(parts)), "", _case_aggregates(parts)) + grouped(
-        _last_revisits_in(period), "petition__", _revisit_aggregates()
-    )
-    return {dim.key: _fold(rows, dim, columns, k) for dim in dims}
+    keys, shown = columns_of(dims)
+    counted = _counted_rows(plans, today, keys, shown)
+    kept = {
+        grain: summaries.kept_rows(plans, grain, *columns_of([d for d in dims if d.grain == grain]))
+        for grain in dict.fromkeys(dim.grain for dim in dims)
+    }
+    return {dim.key: _fold(counted + kept[dim.grain], dim, keys + shown, k) for dim in dims}
 
 
 def _fold(rows: list[dict], dim: Dimension, columns: list[str], k: float) -> list[Row]:
@@ -445,7 +494,7 @@ def _fold(rows: list[dict], dim: Dimension, columns: list[str], k: float) -> lis
     group of cases without a village / lead department last."""
     merged: dict = {}
     for row in rows:
-        into = merged.setdefault(row[dim.field], {c: row[c] for c in columns})
+        into = merged.setdefault(row[dim.field], {c: row.get(c) for c in columns})
         for name, count in row.items():
             if name not in columns:
                 into[name] = into.get(name, 0) + (count or 0)
@@ -459,7 +508,7 @@ def _fold(rows: list[dict], dim: Dimension, columns: list[str], k: float) -> lis
             label = ident
         key = NONE_KEY if ident is None else str(ident)
         target = missing if ident is None else out
-        target.append(Row(key, ident, label, _figures(row, k)))
+        target.append(Row(key, ident, label, _figures(row, k, prefix="p0_")))
     if dim.key == "channel":
         order = {value: i for i, value in enumerate(Channel.values)}
         out.sort(key=lambda r: order.get(r.id, 99))

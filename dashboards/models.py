@@ -71,3 +71,81 @@ class MonthlyReport(models.Model):
     @property
     def download_name(self) -> str:
         return f"民情月报-{self.year}年{self.month:02d}月.xlsx"
+
+
+class MonthSummary(models.Model):
+    """One past month's counts of the leaders' seven measures (dashboards.metrics) for one group of cases,
+    so that a year is read from a few thousand of these rows instead of from every case it counts.
+
+    ``grain`` says how the month is grouped: by village and lead department (``place``: the overall figures
+    and the village and department groupings) or by category and channel (``topic``: the subject and
+    channel groupings). Each count is the month's count of one part of one measure, exactly as
+    ``metrics.measure_parts`` defines it for that month. The revisit counts are of each case's last revisit
+    in the month; ``next_revisit_on`` is the day of that case's next revisit (empty when there is none), so
+    a longer period counts the revisit only when the next one falls after the period.
+
+    Rows are written only by ``dashboards.summaries.build_month`` and used only while the month's
+    ``MonthSummaryBuild.version`` equals its ``petitions.MonthVersion``."""
+
+    class Grain(models.TextChoices):
+        PLACE = "place", "村与牵头单位"
+        TOPIC = "topic", "诉求分类与来源渠道"
+
+    month = models.DateField("月份")
+    grain = models.CharField("分组", max_length=10, choices=Grain.choices)
+    village = models.ForeignKey(
+        "households.Village", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="村"
+    )
+    lead_department = models.ForeignKey(
+        "petitions.Department",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="牵头单位",
+    )
+    category = models.ForeignKey(
+        "petitions.Category", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="诉求分类"
+    )
+    channel = models.CharField("来源渠道", max_length=20, blank=True)
+    next_revisit_on = models.DateField("下次回访日期", null=True, blank=True)
+
+    response_rate_d = models.PositiveIntegerField(default=0)
+    response_rate_n = models.PositiveIntegerField(default=0)
+    on_time_rate_d = models.PositiveIntegerField(default=0)
+    on_time_rate_n = models.PositiveIntegerField(default=0)
+    resolution_rate_d = models.PositiveIntegerField(default=0)
+    resolution_rate_n = models.PositiveIntegerField(default=0)
+    satisfaction_rate_d = models.PositiveIntegerField(default=0)
+    satisfaction_rate_n = models.PositiveIntegerField(default=0)
+    satisfaction_rate_satisfied = models.PositiveIntegerField(default=0)
+    satisfaction_rate_basic = models.PositiveIntegerField(default=0)
+    first_time_resolution_rate_d = models.PositiveIntegerField(default=0)
+    first_time_resolution_rate_n = models.PositiveIntegerField(default=0)
+    village_resolution_rate_d = models.PositiveIntegerField(default=0)
+    village_resolution_rate_n = models.PositiveIntegerField(default=0)
+    repeat_rate_d = models.PositiveIntegerField(default=0)
+    repeat_rate_n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "月度统计汇总"
+        indexes = [models.Index(fields=["grain", "month"], name="month_summary_grain_month_idx")]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.get_grain_display()}"
+
+
+class MonthSummaryBuild(models.Model):
+    """When a month's ``MonthSummary`` rows were built, and at which ``petitions.MonthVersion`` of the month:
+    the rows are current exactly while the two versions are equal."""
+
+    month = models.DateField("月份", primary_key=True)
+    version = models.PositiveBigIntegerField("数据版本")
+    built_at = models.DateTimeField("汇总时间")
+    rows = models.PositiveIntegerField("行数", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "月度统计汇总记录"
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} v{self.version}"

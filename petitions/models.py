@@ -273,6 +273,12 @@ class Petition(models.Model):
             ),
             # 督办事项 newest first: only the supervised cases.
             models.Index(fields=["-received_at"], condition=Q(supervised=True), name="petition_supervised_idx"),
+            # The leaders' numbers of a month or a few days (dashboards.metrics): each measure counts the cases
+            # whose routed, replied or closed time falls in the period, read by a bitmap OR of these indexes
+            # and the received and reply-deadline ones above instead of a scan of every case.
+            models.Index(fields=["routed_at"], name="petition_routed_at_idx"),
+            models.Index(fields=["replied_at"], name="petition_replied_at_idx"),
+            models.Index(fields=["closed_at"], name="petition_closed_at_idx"),
         ]
 
     def __str__(self):
@@ -681,3 +687,22 @@ class EventNotification(models.Model):
 
     def __str__(self):
         return f"{self.event_id} {'已发送' if self.sent_at else '待发送'}"
+
+
+class MonthVersion(models.Model):
+    """A counter per calendar month (Asia/Shanghai), bumped by ``petitions.workflow`` in the same transaction
+    as every change to a case that counts in that month: a month of its received, routed, replied or closed
+    time, its reply deadline or one of its revisits, before or after the change.
+
+    The leaders' numbers keep each past month's counts (``dashboards.summaries``) together with the
+    version they were read at; counts whose version is no longer the month's are not used. A month with
+    no row is at version 0."""
+
+    month = models.DateField("月份", primary_key=True)  # the first day of the month
+    version = models.PositiveBigIntegerField("版本", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "月度数据版本"
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} v{self.version}"

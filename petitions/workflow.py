@@ -53,6 +53,7 @@ from petitions.models import (
     Category,
     Department,
     ExtensionRequest,
+    MonthVersion,
     Petition,
     PetitionEvent,
     Publication,
@@ -366,6 +367,7 @@ def _apply(
     from_status = petition.status
     to_status = to_status or t.target or from_status
     now = timezone.now()
+    months_before = _counted_months(petition)
     changed = Petition.objects.filter(pk=petition.pk, status=from_status, version=petition.version).update(
         status=to_status, version=F("version") + 1, updated_at=now, **fields
     )
@@ -374,7 +376,36 @@ def _apply(
     for name, value in fields.items():
         setattr(petition, name, value)
     petition.status, petition.version, petition.updated_at = to_status, petition.version + 1, now
+    revisit_months = PetitionEvent.objects.filter(petition=petition, action=Action.REVISIT).values_list(
+        "created_at", flat=True
+    )
+    _months_changed(
+        months_before | _counted_months(petition) | {_month_of(at) for at in revisit_months} | {_month_of(now)}
+    )
     return _event(petition, t.action, by, from_status=from_status, to_status=to_status, note=note, data=data)
+
+
+def _month_of(value: dt.date | dt.datetime) -> dt.date:
+    if isinstance(value, dt.datetime):
+        value = timezone.localdate(value)
+    return value.replace(day=1)
+
+
+def _counted_months(petition: Petition) -> set[dt.date]:
+    """The months whose leaders' numbers (dashboards.metrics) count this case, by its dates as they are now:
+    received, routed, replied, closed and its reply deadline (its revisits are read by ``_apply``)."""
+    dates = (petition.received_at, petition.routed_at, petition.replied_at, petition.closed_at, petition.reply_by)
+    return {_month_of(d) for d in dates if d is not None}
+
+
+def _months_changed(months: set[dt.date]) -> None:
+    """Bump the version of each month (``MonthVersion``) inside the case's transaction, so the month's kept
+    figures (dashboards.summaries) are not used again until they are rebuilt. The rows are created first and
+    then updated in month order, so two transactions touching the same months wait for each other in the
+    same order and never deadlock."""
+    ordered = sorted(months)
+    MonthVersion.objects.bulk_create([MonthVersion(month=m) for m in ordered], ignore_conflicts=True)
+    MonthVersion.objects.filter(month__in=ordered).update(version=F("version") + 1)
 
 
 def _event(petition, action, by, *, from_status, to_status, note="", data=None) -> PetitionEvent:
@@ -543,6 +574,7 @@ def petition_register(
             if (r.get("name") or "").strip()
         )
         attachment_ids = _save_attachments(petition, attachments, by, attachment_kind)
+        _months_changed(_counted_months(petition))
         _event(
             petition,
             Action.REGISTER,

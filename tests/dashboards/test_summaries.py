@@ -1,0 +1,238 @@
+"""Kept month counts (dashboards.summaries): a period read from them gives exactly the figures counted from the
+cases, before and after the cases change, for whole months, quarters, a year and periods that cut months.
+
+The history is half a year of a small township made with the real workflow at random (seeded) times: cases
+routed, signed, replied, revisited, reopened and revisited again in a later month, returned, answered at the
+desk, merged and closed by a leader."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from django.utils import timezone
+
+from dashboards import metrics, summaries
+from dashboards.models import MonthSummary, MonthSummaryBuild
+from dashboards.periods import Period
+from petitions import workflow
+from petitions.models import MonthVersion, Petition, Reply
+from tests.dashboards.conftest import B, S, U, at
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 7, 15)
+PERIODS = [
+    *(Period.month(2026, m) for m in range(1, 8)),
+    Period.quarter(2026, 1),
+    Period.quarter(2026, 2),
+    Period.year(2026),
+    Period(dt.date(2026, 1, 1), dt.date(2026, 6, 30)),
+    Period(dt.date(2026, 1, 15), dt.date(2026, 4, 20)),  # cuts January and April
+    Period(dt.date(2026, 2, 1), dt.date(2026, 7, 15)),  # ends in today's month
+    Period(dt.date(2025, 12, 20), dt.date(2026, 3, 31)),  # starts before the first case
+    Period(dt.date(2026, 3, 10), dt.date(2026, 3, 10)),  # one day
+]
+
+
+def when(day: dt.date, hours: float) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(8)) + dt.timedelta(hours=hours)
+
+
+def history(township, seed: int = 7, cases: int = 45) -> list[Petition]:
+    """Cases received from January to June 2026, each taken a random way through the pipeline."""
+    rng = random.Random(seed)
+    tw = township
+    departments = [tw.minzheng, tw.zigui, tw.cun]
+    made = []
+    for _ in range(cases):
+        day = dt.date(2026, 1, 1) + dt.timedelta(days=rng.randrange(0, 181))
+        village = rng.choice([tw.village_a, tw.village_b])
+        subject = rng.choice([tw.dibao, tw.zhaijidi])
+        channel = rng.choice(["visit", "phone", "letter"])
+        clock = when(day, rng.uniform(0, 8))
+        way = rng.random()
+        if way < 0.1:
+            p = tw.register(clock, village, subject, channel=channel, is_repeat=rng.random() < 0.5)
+            with at(clock + dt.timedelta(hours=1)):
+                workflow.petition_answer_at_desk(
+                    petition=p, by=tw.reception, facts="当场解释。", decision=Reply.Decision.EXPLAINED
+                )
+            clock += dt.timedelta(days=rng.randrange(1, 40))
+            tw.revisit(p, clock, rng.choice([S, B]), True)
+        elif way < 0.15 and made:
+            p = tw.register(clock, village, subject, channel=channel)
+            into = rng.choice(made)
+            if into.status not in ("merged",):
+                with at(clock + dt.timedelta(hours=1)):
+                    workflow.petition_merge(petition=p, by=tw.reception, into=into)
+        else:
+            department = rng.choice(departments)
+            p = tw.handled(village, department, clock, subject=subject, channel=channel)
+            if rng.random() < 0.1:
+                with at(clock + dt.timedelta(hours=3)):
+                    workflow.petition_return(petition=p, by=tw.handlers[department], reason="不属本单位职责。")
+                made.append(p)
+                continue
+            if rng.random() < 0.85:
+                clock += dt.timedelta(hours=rng.choice([2, 20, 50, 100]))
+                tw.sign(p, clock)
+                if rng.random() < 0.85:
+                    clock += dt.timedelta(days=rng.randrange(1, 25))
+                    tw.reply(p, clock)
+                    for _attempt in range(3):
+                        if rng.random() < 0.2:
+                            break
+                        clock += dt.timedelta(days=rng.randrange(1, 30))
+                        verdict = rng.choice([S, S, B, U, U])
+                        tw.revisit(p, clock, verdict, verdict != U)
+                        if verdict != U:
+                            break
+                        clock += dt.timedelta(days=rng.randrange(1, 20))
+                        tw.reply(p, clock)
+                    else:
+                        with at(clock + dt.timedelta(days=1)):
+                            workflow.petition_close_with_reason(petition=p, by=tw.leader, reason="三次联系不上。")
+        made.append(p)
+    return made
+
+
+def all_figures(periods=PERIODS) -> list:
+    """Everything the pages and metrics.json show for each period, with the order of the groups."""
+    out = [metrics.compute_many(periods[:7], today=TODAY)]  # the months, in one go
+    for period in periods:
+        out.append(metrics.compute(period, today=TODAY))
+        out.append(metrics.compute_by_many(period, list(metrics.DIMENSIONS), today=TODAY))
+        out.append(metrics.as_json(period, today=TODAY))
+    return out
+
+
+@pytest.fixture
+def half_year(township):
+    return history(township)
+
+
+def kept(period: Period) -> tuple:
+    return summaries.plan([period], TODAY)[0].months
+
+
+def test_the_history_has_what_the_comparison_needs(half_year):
+    """Reopened cases revisited again in a later month, every state, and revisits in every month."""
+    statuses = {p.status for p in Petition.objects.all()}
+    assert {"closed", "in_progress", "assigned", "replied", "awaiting_instruction", "merged"} <= statuses
+    later_month = [
+        p
+        for p in Petition.objects.filter(reopen_count__gt=0)
+        if len({timezone.localdate(e.created_at).month for e in p.events.filter(action="revisit")}) > 1
+    ]
+    assert later_month, "no case was revisited again in a later month"
+
+
+def test_kept_months_give_the_figures_counted_from_the_cases(half_year):
+    counted = all_figures()
+    built = summaries.refresh(today=TODAY)
+    assert [m.month for m in built] == [1, 2, 3, 4, 5, 6]
+    assert MonthSummary.objects.filter(grain=summaries.PLACE).exists()
+    assert MonthSummary.objects.filter(grain=summaries.TOPIC).exists()
+    assert kept(Period.year(2026)) == tuple(dt.date(2026, m, 1) for m in range(1, 7))
+    assert kept(Period(dt.date(2026, 1, 15), dt.date(2026, 4, 20))) == (dt.date(2026, 2, 1), dt.date(2026, 3, 1))
+    assert kept(Period.month(2026, 7)) == ()  # today's month is never kept
+    assert all_figures() == counted
+
+
+def test_a_kept_year_is_read_without_the_cases(half_year, django_assert_num_queries):
+    summaries.refresh(today=TODAY)
+    first_half = Period(dt.date(2026, 1, 1), dt.date(2026, 6, 30))
+    with django_assert_num_queries(2):  # which months are current, their counts
+        metrics.compute(first_half, today=TODAY)
+    with django_assert_num_queries(2):  # which months are current, their counts by village × department
+        metrics.as_json(first_half, today=TODAY)
+    with django_assert_num_queries(4):  # … and the cases and revisits of 1–15 July
+        metrics.as_json(Period(dt.date(2026, 1, 1), dt.date(2026, 7, 15)), today=TODAY)
+
+
+def test_a_change_to_a_case_stops_its_months_being_read_from_kept_counts(half_year, township):
+    summaries.refresh(today=TODAY)
+    before = all_figures()
+    # Reply now (in July) to cases routed earlier and still open: their routed, received and deadline months
+    # change (on-time rate: no longer lapsed), and revisit replied ones.
+    open_cases = list(Petition.objects.filter(status="in_progress").order_by("pk"))
+    replied = list(Petition.objects.filter(status="replied").order_by("pk"))
+    assert open_cases and replied
+    for p in open_cases:
+        township.reply(p, dt.datetime(2026, 7, 10, 9))
+    for p in replied:
+        township.revisit(p, dt.datetime(2026, 7, 11, 9), S, True)
+    touched = {m for p in open_cases + replied for m in workflow._counted_months(p)} - {dt.date(2026, 7, 1)}
+    assert touched
+    for month in touched:
+        assert month not in kept(Period.year(2026)), month
+
+    after = all_figures()
+    assert after != before  # the change shows in the figures …
+    MonthSummary.objects.all().delete()
+    MonthSummaryBuild.objects.all().delete()
+    assert after == all_figures()  # … exactly as counted from the cases
+    summaries.refresh(today=TODAY)
+    assert after == all_figures()  # and from the rebuilt months
+
+
+def test_a_change_during_a_build_leaves_the_month_out_of_date(half_year, township, monkeypatch):
+    case = next(p for p in Petition.objects.filter(status="in_progress") if p.routed_at.month < 7)
+    month = workflow._month_of(case.routed_at)
+    count = summaries._rows_of_month
+
+    def counting_then_a_reply(month, grain, today):
+        rows = count(month, grain, today)
+        if case.status == "in_progress":  # a handler replies while the month is being counted
+            township.reply(case, dt.datetime(2026, 7, 12, 9))
+        return rows
+
+    monkeypatch.setattr(summaries, "_rows_of_month", counting_then_a_reply)
+    build = summaries.build_month(month, today=TODAY)
+    assert case.status == "replied"
+    assert build.version < MonthVersion.objects.get(month=month).version
+    assert month not in kept(Period.year(2026))
+    monkeypatch.undo()
+    assert summaries.refresh(today=TODAY) == [dt.date(2026, m, 1) for m in range(1, 7)]
+    assert month in kept(Period.year(2026))
+
+
+def test_refresh_builds_only_what_is_out_of_date(half_year, township):
+    assert len(summaries.refresh(today=TODAY)) == 6
+    assert summaries.refresh(today=TODAY) == []
+    p = Petition.objects.filter(status="assigned").first()
+    township.sign(p, dt.datetime(2026, 7, 13, 9))
+    assert set(summaries.refresh(today=TODAY)) == workflow._counted_months(p) - {dt.date(2026, 7, 1)}
+
+
+def test_only_past_months_are_kept(half_year):
+    with pytest.raises(ValueError):
+        summaries.build_month(dt.date(2026, 7, 1), today=TODAY)
+
+
+def test_a_revisit_counts_once_in_a_period_that_holds_its_next_one(township):
+    """A case revisited 不满意 in March and 满意 in April: March keeps the first with April as its next
+    revisit. Read over March only it counts (unsatisfied); over March and April only the April one counts."""
+    tw = township
+    p = tw.handled(tw.village_a, tw.minzheng, dt.datetime(2026, 3, 2, 9), dt.datetime(2026, 3, 2, 15))
+    tw.reply(p, dt.datetime(2026, 3, 5, 9))
+    tw.revisit(p, dt.datetime(2026, 3, 20, 9), U, False)
+    tw.reply(p, dt.datetime(2026, 4, 2, 9))
+    tw.revisit(p, dt.datetime(2026, 4, 8, 9), S, True)
+    summaries.refresh(today=TODAY)
+    row = MonthSummary.objects.get(grain=summaries.PLACE, month=dt.date(2026, 3, 1), resolution_rate_d=1)
+    assert row.next_revisit_on == dt.date(2026, 4, 8)
+
+    march = metrics.compute(Period.month(2026, 3), today=TODAY)["satisfaction_rate"]
+    both = metrics.compute(Period(dt.date(2026, 3, 1), dt.date(2026, 4, 30)), today=TODAY)["satisfaction_rate"]
+    to_april_7 = metrics.compute(Period(dt.date(2026, 3, 1), dt.date(2026, 4, 7)), today=TODAY)["satisfaction_rate"]
+    assert (march.numerator, march.denominator) == (0, 1)
+    assert (both.numerator, both.denominator) == (1, 1)
+    assert (to_april_7.numerator, to_april_7.denominator) == (0, 1)
+
+
+def test_every_measure_part_has_a_column():
+    fields = {f.name for f in MonthSummary._meta.get_fields()}
+    assert set(summaries.count_fields().values()) <= fields
