@@ -389,6 +389,21 @@ def plan_pages(info: dict, n: int) -> list[Page]:
                 for d in range(1, n + 3)
             ],
         ),
+        # A calendar year: every month kept (dashboards.summaries), read without the cases.
+        Page(
+            "metrics_calendar_year",
+            "领导数据·上一自然年",
+            "leader",
+            [f"/dashboards/metrics.json?from={today.year - 1}-01-01&to={today.year - 1}-12-31"],
+        ),
+        # The numbers page a leader opens for that year: the year beside the one before, a twelve-month trend
+        # and the grouping by village.
+        Page(
+            "metrics_page_year",
+            "统计分析页·上一自然年",
+            "leader",
+            [f"/dashboards/metrics/?kind=year&year={today.year - 1}"],
+        ),
         Page("home_leader", "首页（领导）", "leader", ["/"]),
         Page("visits", "走访列表", "leader", ["/visits/"]),
         Page("visits_liaison", "走访列表（联络员）", "liaison", ["/visits/"]),

@@ -214,3 +214,10 @@ def refresh(*, today: dt.date | None = None) -> list[dt.date]:
     for month in stale:
         build_month(month, today=today)
     return stale
+
+
+def forget() -> None:
+    """Drop every kept count: each month is counted from the cases until it is built again."""
+    with transaction.atomic():
+        MonthSummary.objects.all().delete()
+        MonthSummaryBuild.objects.all().delete()

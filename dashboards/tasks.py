@@ -52,3 +52,17 @@ def build_previous_month_report(month: str | None = None) -> int:
     else:
         report = monthly_report_schedule_previous()
     return report.pk
+
+
+@shared_task(
+    name="dashboards.refresh_month_summaries",
+    ignore_result=True,
+    autoretry_for=(OperationalError,),
+    retry_backoff=True,
+    max_retries=3,
+)
+def refresh_month_summaries() -> int:
+    """Every ten minutes: count again the past months whose cases changed (dashboards.summaries.refresh)."""
+    from dashboards.summaries import refresh
+
+    return len(refresh())

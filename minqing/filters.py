@@ -7,11 +7,16 @@ from collections.abc import Callable
 from django.db.models import QuerySet
 
 
-def chosen_id(data, name: str) -> int | None:
-    """The id given for ``name`` in the query string, or None (absent, not a number, absurdly long)."""
-    value = str((data or {}).get(name) or "")
+def as_id(value) -> int | None:
+    """``value`` (a string from a form or the query string) as a row id, or None: not a number, absurdly long."""
+    value = str(value or "")
     # isascii(): "²".isdigit() is true, but int("²") fails.
     return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else None
+
+
+def chosen_id(data, name: str) -> int | None:
+    """The id given for ``name`` in the query string, or None (absent, not a number, absurdly long)."""
+    return as_id((data or {}).get(name))
 
 
 def chosen_village(data, request) -> int | None:

@@ -4,6 +4,7 @@ No admin form has ``status``: every change of a case goes through petitions/work
 """
 
 from django.contrib import admin
+from django.db.models import F
 
 from petitions.models import (
     Attachment,
@@ -11,6 +12,7 @@ from petitions.models import (
     Department,
     ExtensionRequest,
     Holiday,
+    MonthVersion,
     Petition,
     PetitionEvent,
     Reply,
@@ -25,6 +27,13 @@ class DepartmentAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "village", "phone", "sort_order"]
     list_filter = ["kind"]
     filter_horizontal = ["staff"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "kind" in form.changed_data:
+            # 化解在村率 counts the cases led by a village committee: every month's kept counts
+            # (dashboards.summaries) are out of date, and the months are counted from the cases until rebuilt.
+            MonthVersion.objects.update(version=F("version") + 1)
 
 
 @admin.register(Category)

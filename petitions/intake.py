@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 
+from minqing.filters import as_id
 from petitions import workflow
 from petitions.models import Petition
 
@@ -19,8 +20,8 @@ SUBMIT, ANSWER, REGISTER = "submit", "answer", "register"
 def parse_repeat_choice(value: str) -> tuple[str, int | None]:
     """ "link:12" / "merge:12" / "new" / "" → (verb, pk)."""
     verb, _, pk = (value or "").partition(":")
-    if verb in ("link", "merge") and pk.isdigit():
-        return verb, int(pk)
+    if verb in ("link", "merge") and as_id(pk) is not None:
+        return verb, as_id(pk)
     return ("new", None) if verb == "new" else ("", None)
 
 

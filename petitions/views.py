@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from django_filters.views import FilterView
 
 from households.models import Household
+from minqing.filters import as_id
 from minqing.roles import Role
 from petitions import deadlines, workflow
 from petitions.access import can_see_identity, petitioner_fields
@@ -293,8 +294,8 @@ def intake_page(request, *, initial=None, after_register=None, template="petitio
 @login_required
 def intake(request):
     initial = {}
-    household_pk = request.GET.get("household")
-    if household_pk and household_pk.isdigit():
+    household_pk = as_id(request.GET.get("household"))
+    if household_pk:
         household = Household.objects.visible_to(request.scope).filter(pk=household_pk).first()
         if household:
             initial = {
@@ -327,8 +328,8 @@ def repeat_check(request):
     if not _may_register(request.scope):
         raise PermissionDenied
     household = None
-    if request.GET.get("household", "").isdigit():
-        household = Household.objects.visible_to(request.scope).filter(pk=request.GET["household"]).first()
+    if as_id(request.GET.get("household")):
+        household = Household.objects.visible_to(request.scope).filter(pk=as_id(request.GET["household"])).first()
     repeats = find_likely_repeats(
         phone=request.GET.get("petitioner_phone", ""),
         id_number=request.GET.get("petitioner_id_number", ""),

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from households.models import Household, Village
 from minqing.access import Scope
+from minqing.filters import as_id
 from minqing.roles import Role
 from petitions.models import Satisfaction
 from visits.models import Revisit, Visit
@@ -44,7 +45,7 @@ class HouseholdPicker(forms.Widget):
 
     def get_context(self, name, value, attrs):
         context = super().get_context(name, value, attrs)
-        ids = [int(v) for v in context["widget"]["value"] if str(v).isdigit()]
+        ids = [pk for pk in map(as_id, context["widget"]["value"]) if pk is not None]
         context["widget"]["chosen"] = list(self.queryset.filter(pk__in=ids).select_related("village")) if ids else []
         context["widget"]["quick"] = self.quick
         return context

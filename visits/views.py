@@ -19,6 +19,7 @@ from django_filters.views import FilterView
 from django_htmx.http import HttpResponseClientRedirect
 
 from households.models import Household
+from minqing.filters import as_id
 from petitions.access import petitioner_fields
 from petitions.models import Channel, Satisfaction
 from petitions.views import intake_page
@@ -134,8 +135,8 @@ def prefill(request) -> dict:
     initial = {}
     if request.GET.get("kind") in Visit.Kind.values:
         initial["kind"] = request.GET["kind"]
-    pk = request.GET.get("household", "")
-    household = Household.objects.visible_to(request.scope).filter(pk=pk).first() if pk.isdigit() else None
+    pk = as_id(request.GET.get("household"))
+    household = Household.objects.visible_to(request.scope).filter(pk=pk).first() if pk else None
     if household:
         initial["households"] = [household.pk]
         initial["village"] = household.village_id

@@ -236,3 +236,53 @@ def test_a_revisit_counts_once_in_a_period_that_holds_its_next_one(township):
 def test_every_measure_part_has_a_column():
     fields = {f.name for f in MonthSummary._meta.get_fields()}
     assert set(summaries.count_fields().values()) <= fields
+
+
+def test_beat_counts_changed_months_every_ten_minutes(settings, half_year):
+    from dashboards.tasks import refresh_month_summaries
+
+    entry = settings.CELERY_BEAT_SCHEDULE["month-summaries"]
+    assert entry["task"] == "dashboards.refresh_month_summaries"
+    assert entry["schedule"].minute == set(range(0, 60, 10))
+    built = refresh_month_summaries.delay().get()  # eager here: the wiring only
+    assert built == MonthSummaryBuild.objects.count() > 0
+    assert refresh_month_summaries.delay().get() == 0
+
+
+def test_build_month_summaries_command(half_year):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("build_month_summaries", stdout=out)
+    built = MonthSummaryBuild.objects.count()
+    assert built > 0 and f"已汇总 {built} 个月" in out.getvalue()
+    out = StringIO()
+    call_command("build_month_summaries", stdout=out)
+    assert "已汇总 0 个月" in out.getvalue()
+    out = StringIO()
+    call_command("build_month_summaries", "--all", stdout=out)
+    assert f"已汇总 {built} 个月" in out.getvalue()
+
+
+def test_changing_a_departments_kind_in_the_admin_puts_every_month_out_of_date(
+    half_year, township, admin_user, client_as
+):
+    from django.urls import reverse
+
+    summaries.refresh(today=TODAY)
+    assert kept(Period.year(2026))
+    department = township.minzheng
+    response = client_as(admin_user).post(
+        reverse("admin:petitions_department_change", args=[department.pk]),
+        {"name": department.name, "kind": "village", "phone": "", "sort_order": 0, "staff": []},
+    )
+    assert response.status_code == 302
+    assert kept(Period.year(2026)) == ()
+    # The figures now count 民政办's closed cases as resolved in the village, read from the cases.
+    MonthSummary.objects.all().delete()
+    MonthSummaryBuild.objects.all().delete()
+    counted = metrics.compute(Period.year(2026), today=TODAY)
+    summaries.refresh(today=TODAY)
+    assert metrics.compute(Period.year(2026), today=TODAY) == counted
