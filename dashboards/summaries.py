@@ -118,11 +118,11 @@ def plan(periods: list[Period], today: dt.date) -> list[Plan]:
     return plans
 
 
-def kept_rows(plans: list[Plan], grain: str, keys=(), shown=()) -> list[dict]:
-    """The plans' kept months of ``grain``, added up and grouped by ``keys`` (with ``shown`` as in
-    ``metrics.grouped``); plan i's counts are named ``p<i>_<measure>__<part>``, as ``metrics`` names the counts
-    it reads from the cases. A kept revisit counts only when its case's next revisit falls after the plan's
-    period. One query, none when no plan keeps a month."""
+def kept_rows(plans: list[Plan], grain: str, keys=()) -> list[dict]:
+    """The plans' kept months of ``grain``, added up and grouped by ``keys``; plan i's counts are named
+    ``p<i>_<measure>__<part>``, as ``metrics`` names the counts it reads from the cases. A kept revisit
+    counts only when its case's next revisit falls after the plan's period. One query, none when no plan
+    keeps a month."""
     from dashboards import metrics
 
     kept = [(i, p) for i, p in enumerate(plans) if p.months]
@@ -131,13 +131,15 @@ def kept_rows(plans: list[Plan], grain: str, keys=(), shown=()) -> list[dict]:
     fields = count_fields()
     aggregates = {}
     for i, p in kept:
-        in_months = Q(month__in=p.months)
+        # With one plan the query reads only its months: no condition per row for them.
+        in_months = Q(month__in=p.months) if len(kept) > 1 else Q()
         still_last = in_months & (Q(next_revisit_on__isnull=True) | Q(next_revisit_on__gt=p.period.end))
         for name, field in fields.items():
             revisit = name.split("__")[0] in metrics.REVISIT_COUNTS
-            aggregates[f"p{i}_{name}"] = Sum(field, filter=still_last if revisit else in_months)
+            condition = still_last if revisit else in_months
+            aggregates[f"p{i}_{name}"] = Sum(field, filter=condition) if condition else Sum(field)
     months = sorted({m for _, p in kept for m in p.months})
-    return metrics.grouped(MonthSummary.objects.filter(grain=grain, month__in=months), keys, shown, aggregates)
+    return metrics.grouped(MonthSummary.objects.filter(grain=grain, month__in=months), keys, aggregates)
 
 
 # --- Building ----------------------------------------------------------------------------------------
@@ -156,10 +158,8 @@ def _rows_of_month(month: dt.date, grain: str, today: dt.date) -> list[MonthSumm
     last = metrics._last_revisits_in(period).annotate(
         next_revisit_on=TruncDate(Subquery(later.order_by("pk").values("created_at")[:1]))
     )
-    rows = metrics.grouped(Petition.objects.filter(metrics.relevant(parts)), keys, (), metrics._case_aggregates(parts))
-    rows += metrics.grouped(
-        last, keys, (), metrics._revisit_aggregates(), prefix="petition__", extra=("next_revisit_on",)
-    )
+    rows = metrics.grouped(Petition.objects.filter(metrics.relevant(parts)), keys, metrics._case_aggregates(parts))
+    rows += metrics.grouped(last, keys, metrics._revisit_aggregates(), prefix="petition__", extra=("next_revisit_on",))
     fields = count_fields()
     merged: dict[tuple, dict] = {}
     for row in rows:

@@ -275,10 +275,12 @@ class Petition(models.Model):
             models.Index(fields=["-received_at"], condition=Q(supervised=True), name="petition_supervised_idx"),
             # The leaders' numbers of a month or a few days (dashboards.metrics): each measure counts the cases
             # whose routed, replied or closed time falls in the period, read by a bitmap OR of these indexes
-            # and the received and reply-deadline ones above instead of a scan of every case.
+            # and the received and reply-deadline ones above instead of a scan of every case. Replied and
+            # closed times count only with their status, which leads: the revisit queue (status = replied
+            # ORDER BY replied_at) walks only the replied cases, not every case ever replied to.
             models.Index(fields=["routed_at"], name="petition_routed_at_idx"),
-            models.Index(fields=["replied_at"], name="petition_replied_at_idx"),
-            models.Index(fields=["closed_at"], name="petition_closed_at_idx"),
+            models.Index(fields=["status", "replied_at"], name="petition_status_replied_idx"),
+            models.Index(fields=["status", "closed_at"], name="petition_status_closed_idx"),
         ]
 
     def __str__(self):

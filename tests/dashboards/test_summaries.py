@@ -146,9 +146,10 @@ def test_a_kept_year_is_read_without_the_cases(half_year, django_assert_num_quer
     first_half = Period(dt.date(2026, 1, 1), dt.date(2026, 6, 30))
     with django_assert_num_queries(2):  # which months are current, their counts
         metrics.compute(first_half, today=TODAY)
-    with django_assert_num_queries(2):  # which months are current, their counts by village × department
+    # which months are current, their counts by village × department, the villages' and departments' names
+    with django_assert_num_queries(4):
         metrics.as_json(first_half, today=TODAY)
-    with django_assert_num_queries(4):  # … and the cases and revisits of 1–15 July
+    with django_assert_num_queries(6):  # … and the cases and revisits of 1–15 July
         metrics.as_json(Period(dt.date(2026, 1, 1), dt.date(2026, 7, 15)), today=TODAY)
 
 
