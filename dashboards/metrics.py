@@ -62,6 +62,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connections
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -370,12 +371,14 @@ def grouped(queryset: QuerySet, keys, aggregates: dict, *, prefix: str = "", ext
     names into a grouped count of a county's cases made it half as slow again."""
     if not keys and not extra:
         return [queryset.aggregate(**aggregates)]
-    rows = list(queryset.values(*extra, *(f"{prefix}{c}" for c in keys)).annotate(**aggregates).order_by())
-    if prefix:
-        for row in rows:
-            for column in keys:
-                row[column] = row.pop(f"{prefix}{column}")
-    return rows
+    queryset = queryset.values(*extra, *(f"{prefix}{c}" for c in keys)).annotate(**aggregates).order_by()
+    # Read with a plain cursor: Django's per-value conversions of a county's counts (ids, strings and
+    # whole numbers, which need none) cost as much as the counting.
+    sql, params = queryset.query.get_compiler(queryset.db).as_sql()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0].removeprefix(prefix) for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _counted_rows(plans: list[summaries.Plan], today: dt.date, keys=()) -> list[dict]:
@@ -494,10 +497,28 @@ def compute_by_many(
         for grain in dict.fromkeys(dim.grain for dim in dims)
     }
     out = {}
-    for dim in dims:
-        rows = counted + kept[dim.grain]
-        out[dim.key] = _fold(rows, dim, _labels(dim, {row[dim.field] for row in rows}), k)
-    return out
+    for grain, rows in kept.items():
+        of_grain = [dim for dim in dims if dim.grain == grain]
+        rows = _merged(counted + rows, keys_of(of_grain))
+        for dim in of_grain:
+            out[dim.key] = _fold(rows, dim, _labels(dim, {row[dim.field] for row in rows}), k)
+    return {dim.key: out[dim.key] for dim in dims}
+
+
+def _merged(rows: list[dict], keys: list[str]) -> list[dict]:
+    """The rows added up per value of ``keys`` (the counts of the cases, of the revisits and of the kept
+    months of the same group become one row)."""
+    merged: dict[tuple, dict] = {}
+    for row in rows:
+        key = tuple(row[k] for k in keys)
+        into = merged.get(key)
+        if into is None:
+            into = merged[key] = dict(zip(keys, key, strict=True))
+        get = into.get
+        for name, count in row.items():
+            if count and name not in KEY_COLUMNS:
+                into[name] = get(name, 0) + count
+    return list(merged.values())
 
 
 def _labels(dim: Dimension, ids: set) -> dict:

@@ -129,17 +129,36 @@ def kept_rows(plans: list[Plan], grain: str, keys=()) -> list[dict]:
     if not kept:
         return []
     fields = count_fields()
-    aggregates = {}
-    for i, p in kept:
-        # With one plan the query reads only its months: no condition per row for them.
-        in_months = Q(month__in=p.months) if len(kept) > 1 else Q()
-        still_last = in_months & (Q(next_revisit_on__isnull=True) | Q(next_revisit_on__gt=p.period.end))
-        for name, field in fields.items():
-            revisit = name.split("__")[0] in metrics.REVISIT_COUNTS
-            condition = still_last if revisit else in_months
-            aggregates[f"p{i}_{name}"] = Sum(field, filter=condition) if condition else Sum(field)
+    revisit = {name for name in fields if name.split("__")[0] in metrics.REVISIT_COUNTS}
     months = sorted({m for _, p in kept for m in p.months})
-    return metrics.grouped(MonthSummary.objects.filter(grain=grain, month__in=months), keys, aggregates)
+    rows = MonthSummary.objects.filter(grain=grain, month__in=months)
+    if len(kept) == 1:
+        ((i, p),) = kept
+        still_last = Q(next_revisit_on__isnull=True) | Q(next_revisit_on__gt=p.period.end)
+        aggregates = {
+            f"p{i}_{name}": Sum(field, filter=still_last) if name in revisit else Sum(field)
+            for name, field in fields.items()
+        }
+        return metrics.grouped(rows, keys, aggregates)
+    # Several periods (a trend): the months apart, each given to its period here; filtering each count by
+    # each period's months in the query made twelve months cost as much as counting the cases.
+    plan_of = {m: (i, p) for i, p in kept for m in p.months}
+    out = []
+    summed = {name: Sum(field) for name, field in fields.items()}
+    for row in metrics.grouped(rows, keys, summed, extra=("month", "next_revisit_on")):
+        month, next_on = row.pop("month"), row.pop("next_revisit_on")
+        i, p = plan_of[month if isinstance(month, dt.date) else dt.date.fromisoformat(month)]
+        if next_on is not None and not isinstance(next_on, dt.date):
+            next_on = dt.date.fromisoformat(next_on)
+        still_last = next_on is None or next_on > p.period.end
+        out.append(
+            {
+                (f"p{i}_{name}" if name in fields else name): count
+                for name, count in row.items()
+                if name not in revisit or still_last
+            }
+        )
+    return out
 
 
 # --- Building ----------------------------------------------------------------------------------------

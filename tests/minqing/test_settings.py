@@ -61,7 +61,7 @@ def test_postgres_url_gives_psycopg_settings():
         "5433",
         "minqing",
     )
-    assert db["OPTIONS"] == {"sslmode": "require", "options": "-c jit=off"}
+    assert db["OPTIONS"] == {"sslmode": "require", "options": "-c jit=off -c random_page_cost=1.1"}
 
 
 def test_unknown_database_scheme_is_refused():
