@@ -259,6 +259,19 @@ def _sample_ids(sql: str, params: list, n: int) -> list[int]:
         return [row[0] for row in cursor.fetchall()][:n]
 
 
+def _month_windows(today: dt.date, months: int, count: int) -> list[str]:
+    """``count`` metrics.json URLs of ``months`` whole months each, the last one ending with last month, each
+    one a month earlier than the one before."""
+    urls, end = [], today.replace(day=1) - dt.timedelta(days=1)
+    for _ in range(count):
+        start = end.replace(day=1)
+        for _ in range(months - 1):
+            start = (start - dt.timedelta(days=1)).replace(day=1)
+        urls.append(f"/dashboards/metrics.json?from={start.isoformat()}&to={end.isoformat()}")
+        end = end.replace(day=1) - dt.timedelta(days=1)
+    return urls
+
+
 def plan_pages(info: dict, n: int) -> list[Page]:
     """Every page, with URLs sampled deterministically from the generated data."""
     from django.contrib.auth import get_user_model
@@ -371,17 +384,26 @@ def plan_pages(info: dict, n: int) -> list[Page]:
             "",
             [f"/public/lookup/?number={t}&phone4={p[-4:]}" for t, p in lookups] or ["/public/lookup/"],
         ),
+        # The leaders' numbers for a year (metrics.json: overall, by village, by department). Past months are
+        # read from their kept counts (dashboards/summaries.py), the current month from the cases.
         Page(
             "metrics_year",
-            "领导数据·一年",
+            "领导数据·今年",
             "leader",
-            [f"/dashboards/metrics.json?from={year_ago.isoformat()}&to={today.isoformat()}"],
+            [f"/dashboards/metrics.json?from={today.year}-01-01&to={today.year}-12-31"],
         ),
-        # The same year's figures computed afresh every time: each request asks for a year ending on another
-        # day, so none is remembered (dashboards.metrics.remembered). The cost of a leader's first look.
+        # Twelve whole months, a different window each request (none is remembered: dashboards.metrics.remembered).
+        Page("metrics_year_cold", "领导数据·十二个整月（每次不同）", "leader", _month_windows(today, 12, n + 2)),
         Page(
-            "metrics_year_cold",
-            "领导数据·一年（不同期间，未缓存）",
+            "metrics_calendar_year",
+            "领导数据·上一自然年",
+            "leader",
+            [f"/dashboards/metrics.json?from={today.year - 1}-01-01&to={today.year - 1}-12-31"],
+        ),
+        # 365 days ending on another day each request: both ends cut a month, counted from the cases.
+        Page(
+            "metrics_365_days",
+            "领导数据·任意365天（每次不同）",
             "leader",
             [
                 f"/dashboards/metrics.json?from={(year_ago - dt.timedelta(days=d)).isoformat()}"
@@ -389,14 +411,7 @@ def plan_pages(info: dict, n: int) -> list[Page]:
                 for d in range(1, n + 3)
             ],
         ),
-        # A calendar year: every month kept (dashboards.summaries), read without the cases.
-        Page(
-            "metrics_calendar_year",
-            "领导数据·上一自然年",
-            "leader",
-            [f"/dashboards/metrics.json?from={today.year - 1}-01-01&to={today.year - 1}-12-31"],
-        ),
-        # The numbers page a leader opens for that year: the year beside the one before, a twelve-month trend
+        # The numbers page a leader opens for last year: the year beside the one before, a twelve-month trend
         # and the grouping by village.
         Page(
             "metrics_page_year",

@@ -18,6 +18,7 @@ from dashboards.models import MonthSummary, MonthSummaryBuild
 from dashboards.periods import Period
 from petitions import workflow
 from petitions.models import MonthVersion, Petition, Reply
+from tests.conftest import make_user, requires_postgres
 from tests.dashboards.conftest import B, S, U, at
 
 pytestmark = pytest.mark.django_db
@@ -287,3 +288,48 @@ def test_changing_a_departments_kind_in_the_admin_puts_every_month_out_of_date(
     counted = metrics.compute(Period.year(2026), today=TODAY)
     summaries.refresh(today=TODAY)
     assert metrics.compute(Period.year(2026), today=TODAY) == counted
+
+
+@requires_postgres
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_leaders_routing_cases_of_different_months_at_once_count_every_change(reception, leader, township):
+    """Eight leaders route eight cases at once, received in months given in different orders: every route
+    bumps its months, none waits on another for ever (the months are locked in one order)."""
+    import threading
+
+    from django.db import connection
+
+    tw = township
+    leaders = [make_user(f"leader{n}", "leader") for n in range(8)]
+    months = [3, 5, 1, 4, 2, 5, 3, 1]
+    cases = []
+    for n, month in enumerate(months):
+        p = workflow.petition_register(
+            by=reception, channel="visit", petitioner_name=f"张{n}", category=tw.dibao, summary="低保",
+            content="申请。", village=tw.village_a, received_at=timezone.make_aware(dt.datetime(2026, month, 10)),
+        )  # fmt: skip
+        workflow.petition_submit(petition=p, by=reception)
+        cases.append(p)
+    before = {v.month: v.version for v in MonthVersion.objects.all()}
+    barrier = threading.Barrier(len(cases))
+    errors: list[BaseException] = []
+
+    def route(p, by):
+        try:
+            barrier.wait(timeout=10)
+            workflow.petition_route(petition=p, by=by, instruction="请办理。", lead_department=tw.minzheng)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=route, args=pair) for pair in zip(cases, leaders, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    after = {v.month: v.version for v in MonthVersion.objects.all()}
+    for month in {dt.date(2026, m, 1) for m in months}:
+        assert after[month] - before[month] == months.count(month.month)

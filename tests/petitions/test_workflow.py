@@ -728,3 +728,65 @@ def test_whole_life_of_a_case_reads_as_its_history(make_petition):
         ("reply", "in_progress", "replied"),
         ("revisit", "replied", "closed"),
     ]
+
+
+# --- The months a change touches (the leaders' kept month counts, dashboards/summaries.py) ---------
+
+
+def _versions() -> dict:
+    from petitions.models import MonthVersion
+
+    return {f"{v.month:%Y-%m}": v.version for v in MonthVersion.objects.all()}
+
+
+@pytest.mark.django_db
+def test_each_change_bumps_every_month_the_case_counts_in_before_and_after(
+    reception, leader, handler_minzheng, category, village_a, dept_minzheng
+):
+    from unittest import mock
+
+    from django.utils import timezone
+
+    def at(day: dt.date):
+        moment = timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
+        return mock.patch("django.utils.timezone.now", return_value=moment)
+
+    with at(dt.date(2026, 9, 28)):
+        p = workflow.petition_register(
+            by=reception, channel="letter", petitioner_name="张三", category=category, summary="低保", content="申请。",
+            village=village_a,
+        )  # fmt: skip
+    assert _versions() == {"2026-09": 1}  # received
+    with at(dt.date(2026, 9, 29)):
+        workflow.petition_submit(petition=p, by=reception)
+        workflow.petition_route(petition=p, by=leader, instruction="请办理。", lead_department=dept_minzheng)
+    # routed in September; the reply deadline (5 working days, past National Day) is in October
+    assert _versions() == {"2026-09": 3, "2026-10": 1}
+    with at(dt.date(2026, 11, 3)):
+        workflow.petition_sign(petition=p, by=handler_minzheng)
+        workflow.petition_reply(
+            petition=p, by=handler_minzheng, facts="核实。", decision=Reply.Decision.SUPPORT,
+            delivery=Reply.Delivery.PHONE,
+        )  # fmt: skip
+        workflow.petition_revisit(petition=p, by=reception, solved=False, satisfaction=Satisfaction.UNSATISFIED)
+    assert _versions() == {"2026-09": 6, "2026-10": 4, "2026-11": 3}
+    with at(dt.date(2026, 12, 1)):
+        # A second reply and revisit in December: November's revisit is no longer the case's last. October
+        # is not touched: the 不满意 revisit already moved the deadline from October to November.
+        workflow.petition_reply(
+            petition=p, by=handler_minzheng, facts="再次核实。", decision=Reply.Decision.SUPPORT,
+            delivery=Reply.Delivery.PHONE,
+        )  # fmt: skip
+        workflow.petition_revisit(petition=p, by=reception, solved=True, satisfaction=Satisfaction.SATISFIED)
+    assert _versions() == {"2026-09": 8, "2026-10": 4, "2026-11": 5, "2026-12": 2}
+
+
+@pytest.mark.django_db
+def test_a_refused_change_bumps_no_month(make_petition, handler_minzheng):
+    p = make_petition(Status.IN_PROGRESS)
+    stale = Petition.objects.get(pk=p.pk)
+    workflow.petition_add_progress(petition=p, by=handler_minzheng, note="已入户。")
+    before = _versions()
+    with pytest.raises(TransitionError):
+        workflow.petition_add_progress(petition=stale, by=handler_minzheng, note="重复提交。")
+    assert _versions() == before
