@@ -13,6 +13,9 @@ grouped queries with conditional aggregates (never a loop per village or departm
   the events instead: one row per revisited case (its last revisit event in P), the verdict read from the
   event's data (``REVISIT_COUNTS``). A test checks every count against its drill-down list.
 
+A past month's counts are kept (``dashboards.summaries``): a long period reads its whole past months from
+them and counts only the rest from the cases (``compute_many``, ``compute_by_many``), with the same figures.
+
 A measure counts **cases**, each at most once per period. The states are those the case is in now (the
 figures of a past month can still move while its cases do: a late reply lands in the month it was given).
 
@@ -415,14 +418,11 @@ def _last_revisits_by_period(plans: list[summaries.Plan]) -> QuerySet:
     revisits = PetitionEvent.objects.filter(action=Action.REVISIT)
     where, index = in_plans(lambda p: p.ranges)
     counted = revisits.filter(where).annotate(period=index)
-    later = revisits.filter(petition_id=OuterRef("petition_id"), pk__gt=OuterRef("pk"))
-    if len(plans) == 1:
-        # One period: PostgreSQL looks each counted revisit's case up (a few thousand index probes) instead
-        # of hashing every revisit of a year.
-        later = later.filter(created_at__lt=plans[0].period.end_at)
-    else:
-        where, index = in_plans(lambda p: Period(p.ranges[0].start, p.period.end))
-        later = later.filter(where).annotate(period=index).filter(period=OuterRef("period"))
+    # A later revisit of a counted one is after the plan's first range begins.
+    where, index = in_plans(lambda p: Period(p.ranges[0].start, p.period.end))
+    later = revisits.filter(where, petition_id=OuterRef("petition_id"), pk__gt=OuterRef("pk"))
+    if len(plans) > 1:
+        later = later.annotate(period=index).filter(period=OuterRef("period"))
     return counted.filter(~Exists(later)).order_by()
 
 
@@ -665,11 +665,11 @@ def remembered(key: str, compute: Callable[[], T]) -> tuple[T, dt.datetime, bool
     """``compute()``, or its result from the cache (Redis in production).
 
     Figures are fresh whenever they are cheap. Those that took longer than
-    ``MINQING_METRICS_CACHE_AFTER_MS`` (300) to compute — a county's year, about a second on PostgreSQL —
-    are kept for ``MINQING_METRICS_CACHE_SECONDS`` (600; 0 keeps nothing), so the leaders of twenty
-    townships looking at the same year do not each wait. Returns the figures, when they were computed and
-    whether they came from the cache (the pages say so). ``key`` names the figures: the period, the day
-    and the weight k belong in it (``figures_key``)."""
+    ``MINQING_METRICS_CACHE_AFTER_MS`` (300) to compute — a county's custom period whose cut months are
+    counted from the cases — are kept for ``MINQING_METRICS_CACHE_SECONDS`` (600; 0 keeps nothing), so the
+    leaders of twenty townships looking at the same period do not each wait. Returns the figures, when they
+    were computed and whether they came from the cache (the pages say so). ``key`` names the figures: the
+    period, the day and the weight k belong in it (``figures_key``)."""
     seconds = int(getattr(settings, "MINQING_METRICS_CACHE_SECONDS", 600))
     cache_key = f"minqing:metrics:{key}"
     kept = cache.get(cache_key) if seconds > 0 else None

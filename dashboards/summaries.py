@@ -141,15 +141,15 @@ def kept_rows(plans: list[Plan], grain: str, keys=()) -> list[dict]:
         }
         return metrics.grouped(rows, keys, aggregates)
     # Several periods (a trend): the months apart, each given to its period here; filtering each count by
-    # each period's months in the query made twelve months cost as much as counting the cases.
+    # each period's months in the query made twelve months cost as much as counting the cases. A month's
+    # next revisits all fall after the month: a period that ends with its only kept month needs no split.
     plan_of = {m: (i, p) for i, p in kept for m in p.months}
+    split = any(p.period.end >= _next_month(p.months[-1]) or len(p.months) > 1 for _, p in kept)
     out = []
     summed = {name: Sum(field) for name, field in fields.items()}
-    for row in metrics.grouped(rows, keys, summed, extra=("month", "next_revisit_on")):
-        month, next_on = row.pop("month"), row.pop("next_revisit_on")
-        i, p = plan_of[month if isinstance(month, dt.date) else dt.date.fromisoformat(month)]
-        if next_on is not None and not isinstance(next_on, dt.date):
-            next_on = dt.date.fromisoformat(next_on)
+    for row in metrics.grouped(rows, keys, summed, extra=("month", "next_revisit_on") if split else ("month",)):
+        month, next_on = _date(row.pop("month")), _date(row.pop("next_revisit_on", None))
+        i, p = plan_of[month]
         still_last = next_on is None or next_on > p.period.end
         out.append(
             {
@@ -159,6 +159,11 @@ def kept_rows(plans: list[Plan], grain: str, keys=()) -> list[dict]:
             }
         )
     return out
+
+
+def _date(value) -> dt.date | None:
+    """A date column as a plain cursor gives it: a date (PostgreSQL), an ISO string (SQLite) or None."""
+    return dt.date.fromisoformat(value) if isinstance(value, str) else value
 
 
 # --- Building ----------------------------------------------------------------------------------------

@@ -84,8 +84,9 @@ GROUP_ROWS_PER_PAGE = 50
 def metrics_page(request):
     """The seven measures for a period, overall and by one of village / department / subject / channel
     (``by``; 50 rows a page, ``sort`` by a measure puts the lowest first), with a twelve-month trend.
-    Queries: the period with the previous period (2), the trend (2), the grouping (2); none of them when the
-    figures are remembered (``metrics.remembered``). A county has hundreds of villages and departments: all
+    Queries: the period with the previous period, the trend and the grouping, each at most four (which
+    months are kept, their counts, the cases and revisits of the rest), and the groups' names; none of them
+    when the figures are remembered (``metrics.remembered``). A county has hundreds of villages and departments: all
     four tables at once made a 3 MB page."""
     _require_reports(request)
     form = PeriodForm(request.GET or None)

@@ -102,6 +102,13 @@ def history(township, seed: int = 7, cases: int = 45) -> list[Petition]:
 def all_figures(periods=PERIODS) -> list:
     """Everything the pages and metrics.json show for each period, with the order of the groups."""
     out = [metrics.compute_many(periods[:7], today=TODAY)]  # the months, in one go
+    out.append(metrics.compute_many([Period.quarter(2026, 1), Period.quarter(2026, 2), periods[6]], today=TODAY))
+    out.append(
+        metrics.compute_many(  # periods that cut months, side by side
+            [Period(dt.date(2026, 1, 15), dt.date(2026, 2, 20)), Period(dt.date(2026, 3, 1), dt.date(2026, 5, 10))],
+            today=TODAY,
+        )
+    )
     for period in periods:
         out.append(metrics.compute(period, today=TODAY))
         out.append(metrics.compute_by_many(period, list(metrics.DIMENSIONS), today=TODAY))
