@@ -32,14 +32,14 @@ class Period:
     @classmethod
     def month(cls, year: int, month: int) -> Period:
         start = dt.date(year, month, 1)
-        return cls(start, _next_month(start) - dt.timedelta(days=1), "month")
+        return cls(start, next_month(start) - dt.timedelta(days=1), "month")
 
     @classmethod
     def quarter(cls, year: int, quarter: int) -> Period:
         if not 1 <= quarter <= 4:
             raise PeriodError("季度应为1至4。")
         start = dt.date(year, 3 * quarter - 2, 1)
-        end = _next_month(_next_month(_next_month(start))) - dt.timedelta(days=1)
+        end = next_month(next_month(next_month(start))) - dt.timedelta(days=1)
         return cls(start, end, "quarter")
 
     @classmethod
@@ -105,7 +105,7 @@ class Period:
         out, first = [], self.start.replace(day=1)
         while first <= self.end:
             out.append(Period.month(first.year, first.month))
-            first = _next_month(first)
+            first = next_month(first)
         return out
 
     # --- labels ------------------------------------------------------------------------------
@@ -143,8 +143,9 @@ def parse_date(value: str | None, label: str = "日期") -> dt.date:
         raise PeriodError(f"{label}“{value or ''}”格式不正确，应为 YYYY-MM-DD，如 2026-10-01。") from None
 
 
-def _next_month(first: dt.date) -> dt.date:
-    return dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+def next_month(day: dt.date) -> dt.date:
+    """The first day of the month after ``day``'s."""
+    return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def last_months(end: dt.date, count: int = 12) -> list[Period]:

@@ -33,7 +33,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from dashboards.models import MonthSummary, MonthSummaryBuild
-from dashboards.periods import Period
+from dashboards.periods import Period, next_month
 from petitions.choices import Action
 from petitions.models import MonthVersion, Petition, PetitionEvent
 
@@ -59,17 +59,13 @@ def _month_start(day: dt.date) -> dt.date:
     return day.replace(day=1)
 
 
-def _next_month(month: dt.date) -> dt.date:
-    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-
-
 def whole_months(period: Period, before: dt.date) -> list[dt.date]:
     """The first days of the calendar months wholly inside ``period`` that begin before ``before``."""
-    month = period.start if period.start.day == 1 else _next_month(period.start)
+    month = period.start if period.start.day == 1 else next_month(period.start)
     months = []
-    while _next_month(month) - dt.timedelta(days=1) <= period.end and month < before:
+    while next_month(month) - dt.timedelta(days=1) <= period.end and month < before:
         months.append(month)
-        month = _next_month(month)
+        month = next_month(month)
     return months
 
 
@@ -111,7 +107,7 @@ def plan(periods: list[Period], today: dt.date) -> list[Plan]:
         for month in months:
             if cursor < month:
                 ranges.append(Period(cursor, month - dt.timedelta(days=1)))
-            cursor = _next_month(month)
+            cursor = next_month(month)
         if cursor <= period.end:
             ranges.append(Period(cursor, period.end))
         plans.append(Plan(period, tuple(months), tuple(ranges)))
@@ -144,7 +140,7 @@ def kept_rows(plans: list[Plan], grain: str, keys=()) -> list[dict]:
     # each period's months in the query made twelve months cost as much as counting the cases. A month's
     # next revisits all fall after the month: a period that ends with its only kept month needs no split.
     plan_of = {m: (i, p) for i, p in kept for m in p.months}
-    split = any(p.period.end >= _next_month(p.months[-1]) or len(p.months) > 1 for _, p in kept)
+    split = any(p.period.end >= next_month(p.months[-1]) or len(p.months) > 1 for _, p in kept)
     out = []
     summed = {name: Sum(field) for name, field in fields.items()}
     for row in metrics.grouped(rows, keys, summed, extra=("month", "next_revisit_on") if split else ("month",)):
@@ -232,7 +228,7 @@ def refresh(*, today: dt.date | None = None) -> list[dt.date]:
     months = []
     while month < last:
         months.append(month)
-        month = _next_month(month)
+        month = next_month(month)
     current = current_months(months)
     stale = [m for m in months if m not in current]
     for month in stale:
