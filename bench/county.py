@@ -139,7 +139,7 @@ def generate_phase(scale: float, server_url: str, database_url: str, name: str) 
 
 def summaries_phase(info: dict) -> None:
     """Keep the past months' counts of the leaders' numbers, as beat does every ten minutes on a county server
-    (dashboards/summaries.py): a bulk load changes no month's version, so every month is counted here once.
+    (dashboards/summaries.py): a bulk load changes no day's version, so every month is counted here once.
     An existing data set measured again is first migrated to the code, and only out-of-date months are
     counted again."""
     from django.core.management import call_command
@@ -151,10 +151,10 @@ def summaries_phase(info: dict) -> None:
     t0 = time.perf_counter()
     built = refresh()
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE dashboards_monthsummary")
+        cursor.execute("ANALYZE dashboards_summary")
     info["timings"]["month_summaries"] = time.perf_counter() - t0
     info["month_summaries_built"] = len(built)
-    log(f"月度汇总：{len(built)} 个月，{info['timings']['month_summaries']:.1f} 秒")
+    log(f"统计汇总：{len(built)} 个时段，{info['timings']['month_summaries']:.1f} 秒")
 
 
 def read_meta(database_url: str) -> dict:

@@ -388,7 +388,8 @@ def plan_pages(info: dict, n: int) -> list[Page]:
             [f"/public/lookup/?number={t}&phone4={p[-4:]}" for t, p in lookups] or ["/public/lookup/"],
         ),
         # The leaders' numbers for a year (metrics.json: overall, by village, by department). Past months are
-        # read from their kept counts (dashboards/summaries.py), the current month from the cases.
+        # read from their kept counts (dashboards/summaries.py), and so are this month's past days; today is
+        # counted from the cases.
         Page(
             "metrics_year",
             "领导数据·今年",

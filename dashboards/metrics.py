@@ -13,8 +13,9 @@ grouped queries with conditional aggregates (never a loop per village or departm
   the events instead: one row per revisited case (its last revisit event in P), the verdict read from the
   event's data (``REVISIT_COUNTS``). A test checks every count against its drill-down list.
 
-A past month's counts are kept (``dashboards.summaries``): a long period reads its whole past months from
-them and counts only the rest from the cases (``compute_many``, ``compute_by_many``), with the same figures.
+The counts of past months and of this month's past days are kept (``dashboards.summaries``): a long period
+reads those spans from them and counts only the rest (today, cut ends) from the cases (``compute_many``,
+``compute_by_many``), with the same figures.
 
 A measure counts **cases**, each at most once per period. The states are those the case is in now (the
 figures of a past month can still move while its cases do: a late reply lands in the month it was given).
@@ -351,7 +352,7 @@ def compute(period: Period, *, today: dt.date | None = None, k: float | None = N
 
 def compute_many(periods: list[Period], *, today: dt.date | None = None, k: float | None = None) -> list[dict]:
     """The seven measures for several periods that do not overlap (a trend, a month beside the one before),
-    each counted as ``summaries.plan`` says: its kept months from their ``MonthSummary`` rows (one query
+    each counted as ``summaries.plan`` says: its kept spans from their ``Summary`` rows (one query
     for all the periods), the rest from the cases and the revisit events (two queries for all the periods),
     after one query that finds the kept months. None of the three runs when it has nothing to read."""
     k = basic_weight() if k is None else k
@@ -436,7 +437,7 @@ class Dimension:
     field: str  # the column grouped on (and filtered on by the drill-down)
     name_field: str | None  # the label's column, when it is another table's
     order: tuple[str, ...]
-    grain: str  # the MonthSummary rows it is read from (summaries.PLACE or summaries.TOPIC)
+    grain: str  # the Summary rows it is read from (summaries.PLACE or summaries.TOPIC)
 
 
 DIMENSIONS = {
@@ -481,8 +482,8 @@ def compute_by_many(
 ) -> dict[str, list[Row]]:
     """The seven measures per group of each of ``dimensions``: the part of the period that is not kept,
     from the cases and the revisit events (two queries, each grouped by every dimension's column at once),
-    and the kept months from their ``MonthSummary`` rows (one query per grain), added up per dimension here;
-    after one query that finds the kept months. None runs when it has nothing to read."""
+    and the kept spans from their ``Summary`` rows (one query per grain), added up per dimension here;
+    after one query that finds the kept spans. None runs when it has nothing to read."""
     dims = [DIMENSIONS[d] for d in dimensions]
     k = basic_weight() if k is None else k
     today = today or timezone.localdate()

@@ -73,25 +73,27 @@ class MonthlyReport(models.Model):
         return f"民情月报-{self.year}年{self.month:02d}月.xlsx"
 
 
-class MonthSummary(models.Model):
-    """One past month's counts of the leaders' seven measures (dashboards.metrics) for one group of cases,
-    so that a year is read from a few thousand of these rows instead of from every case it counts.
+class Summary(models.Model):
+    """The counts of the leaders' seven measures (dashboards.metrics) over one span for one group of cases, so
+    that a year is read from a few thousand of these rows instead of from every case it counts. A span is a
+    past calendar month, or one past day of the current month (``start`` = ``end``).
 
-    ``grain`` says how the month is grouped: by village and lead department (``place``: the overall figures
+    ``grain`` says how the span is grouped: by village and lead department (``place``: the overall figures
     and the village and department groupings) or by category and channel (``topic``: the subject and
-    channel groupings). Each count is the month's count of one part of one measure, exactly as
-    ``metrics.measure_parts`` defines it for that month. The revisit counts are of each case's last revisit
-    in the month; ``next_revisit_on`` is the day of that case's next revisit (empty when there is none), so
+    channel groupings). Each count is the span's count of one part of one measure, exactly as
+    ``metrics.measure_parts`` defines it for that span. The revisit counts are of each case's last revisit
+    in the span; ``next_revisit_on`` is the day of that case's next revisit (empty when there is none), so
     a longer period counts the revisit only when the next one falls after the period.
 
-    Rows are written only by ``dashboards.summaries.build_month`` and used only while the month's
-    ``MonthSummaryBuild.version`` equals its ``petitions.MonthVersion``."""
+    Rows are written only by ``dashboards.summaries.build`` and used only while their span's
+    ``SummaryBuild.versions`` still equals the sum of its days' ``petitions.DayVersion``."""
 
     class Grain(models.TextChoices):
         PLACE = "place", "村与牵头单位"
         TOPIC = "topic", "诉求分类与来源渠道"
 
-    month = models.DateField("月份")
+    start = models.DateField("起始日期")
+    end = models.DateField("截止日期")
     grain = models.CharField("分组", max_length=10, choices=Grain.choices)
     village = models.ForeignKey(
         "households.Village", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="村"
@@ -128,24 +130,26 @@ class MonthSummary(models.Model):
     repeat_rate_n = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = verbose_name_plural = "月度统计汇总"
-        indexes = [models.Index(fields=["grain", "month"], name="month_summary_grain_month_idx")]
+        verbose_name = verbose_name_plural = "统计汇总"
+        indexes = [models.Index(fields=["grain", "start"], name="summary_grain_start_idx")]
 
     def __str__(self):
-        return f"{self.month:%Y-%m} {self.get_grain_display()}"
+        return f"{self.start}–{self.end} {self.get_grain_display()}"
 
 
-class MonthSummaryBuild(models.Model):
-    """When a month's ``MonthSummary`` rows were built, and at which ``petitions.MonthVersion`` of the month:
-    the rows are current exactly while the two versions are equal."""
+class SummaryBuild(models.Model):
+    """When a span's ``Summary`` rows were counted, and the sum of its days' ``petitions.DayVersion`` read just
+    before: the rows are current exactly while that sum has not moved (versions only grow)."""
 
-    month = models.DateField("月份", primary_key=True)
-    version = models.PositiveBigIntegerField("数据版本")
+    start = models.DateField("起始日期")
+    end = models.DateField("截止日期")
+    versions = models.PositiveBigIntegerField("数据版本合计")
     built_at = models.DateTimeField("汇总时间")
     rows = models.PositiveIntegerField("行数", default=0)
 
     class Meta:
-        verbose_name = verbose_name_plural = "月度统计汇总记录"
+        verbose_name = verbose_name_plural = "统计汇总记录"
+        constraints = [models.UniqueConstraint(fields=["start", "end"], name="summary_build_one_per_span")]
 
     def __str__(self):
-        return f"{self.month:%Y-%m} v{self.version}"
+        return f"{self.start}–{self.end} v{self.versions}"

@@ -1,25 +1,27 @@
-"""Kept month counts (``MonthSummary``): the leaders' numbers of a long period without reading every case.
+"""Kept counts (``Summary``): the leaders' numbers of a long period without reading every case.
 
 A county has 500,000 cases; a year of them is 170,000, and counting them takes seconds on every look. But
-the seven measures of a period are sums over its months (each measure counts a case in the month of one of
-its dates), so a past month's counts can be kept and added up. Two things make that exact:
+the seven measures of a period are sums over its days (each measure counts a case on the day of one of its
+dates), so the counts of a past span can be kept and added up. The spans kept are the past calendar months
+and the past days of the current month: a year is a dozen months, a few days and today. Two things make
+the sum exact:
 
-* **Currency.** A measure counts the cases as they are now, so a month's counts change whenever one of its
-  cases does. ``petitions.workflow`` bumps the month's ``MonthVersion`` in the same transaction as the
-  change; ``build_month`` writes the counts with the version it read *before* counting, and ``plan`` uses
-  them only while that is still the month's version. A change committed during a build leaves the version
-  ahead of the build, so the month is counted from the cases until it is built again (every ten minutes by
-  beat, ``refresh``). Only months wholly before today's month are kept: today's month changes by the minute,
-  and its unreplied cases lapse day by day.
+* **Currency.** A measure counts the cases as they are now, so a span's counts change whenever one of its
+  cases does. ``petitions.workflow`` bumps the ``DayVersion`` of each day the case counts on, before and
+  after the change, in the same transaction; ``build`` writes a span's counts with the sum of its days'
+  versions read *before* counting, and ``plan`` uses them only while that sum has not moved. A change
+  committed during a build leaves the sum ahead of the build, so the span is counted from the cases until
+  it is built again (every ten minutes by beat, ``refresh``). Today is never kept: it changes by the
+  minute, and its unreplied cases lapse at midnight.
 * **Revisits.** The two revisit measures count each case once, by its last revisit in the period, which a
-  sum of months would count once per month. Each kept revisit count is therefore split by the day of the
-  case's next revisit (``next_revisit_on``): a period counts a kept month's revisit only when the next one
-  falls after the period's end, and the part of the period counted from the events counts a revisit only
-  when no later one of its case falls anywhere in the period.
+  sum of spans would count once per span. Each kept revisit count is therefore split by the day of the
+  case's next revisit (``next_revisit_on``): a period counts a kept revisit only when the next one falls
+  after the period's end, and the part of the period counted from the events counts a revisit only when no
+  later one of its case falls anywhere in the period.
 
-``metrics.compute_many`` and ``metrics.compute_by_many`` read a period as ``plan`` splits it: kept months from
-these rows, the rest (the edges of a custom period, today's month, a month whose version moved) from the
-cases. ``tests/dashboards/test_summaries.py`` checks that the two readings agree, figure by figure.
+``metrics.compute_many`` and ``metrics.compute_by_many`` read a period as ``plan`` splits it: kept spans from
+these rows, the rest (today, the cut ends of a custom period, a span whose days moved) from the cases.
+``tests/dashboards/test_summaries.py`` checks that the two readings agree, figure by figure.
 """
 
 from __future__ import annotations
@@ -28,24 +30,25 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import F, Func, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from dashboards.models import MonthSummary, MonthSummaryBuild
+from dashboards.models import Summary, SummaryBuild
 from dashboards.periods import Period, next_month
 from petitions.choices import Action
-from petitions.models import MonthVersion, Petition, PetitionEvent
+from petitions.models import DayVersion, Petition, PetitionEvent
 
-PLACE = MonthSummary.Grain.PLACE
-TOPIC = MonthSummary.Grain.TOPIC
+PLACE = Summary.Grain.PLACE
+TOPIC = Summary.Grain.TOPIC
 #: The columns each grain groups by, as ``metrics.DIMENSIONS`` names them (the revisit events reach them
 #: through their case).
 GRAIN_KEYS = {PLACE: ["village_id", "lead_department_id"], TOPIC: ["category_id", "channel"]}
+DAY = dt.timedelta(days=1)
 
 
 def count_fields() -> dict[str, str]:
-    """``<measure>__<part>`` (as metrics names its counts) → the ``MonthSummary`` field that keeps it."""
+    """``<measure>__<part>`` (as metrics names its counts) → the ``Summary`` field that keeps it."""
     from dashboards import metrics
 
     names = {}
@@ -55,18 +58,19 @@ def count_fields() -> dict[str, str]:
     return names
 
 
-def _month_start(day: dt.date) -> dt.date:
-    return day.replace(day=1)
-
-
-def whole_months(period: Period, before: dt.date) -> list[dt.date]:
-    """The first days of the calendar months wholly inside ``period`` that begin before ``before``."""
-    month = period.start if period.start.day == 1 else next_month(period.start)
-    months = []
-    while next_month(month) - dt.timedelta(days=1) <= period.end and month < before:
-        months.append(month)
+def spans_in(period: Period, today: dt.date) -> list[Period]:
+    """The spans of ``period`` that can be kept, in order: its whole calendar months before today's month,
+    then its days of today's month before today."""
+    this_month = today.replace(day=1)
+    spans, month = [], period.start if period.start.day == 1 else next_month(period.start)
+    while next_month(month) - DAY <= period.end and month < this_month:
+        spans.append(Period.month(month.year, month.month))
         month = next_month(month)
-    return months
+    day = max(period.start, this_month)
+    while day <= period.end and day < today:
+        spans.append(Period(day, day))
+        day += DAY
+    return spans
 
 
 # --- Reading -----------------------------------------------------------------------------------------
@@ -74,60 +78,75 @@ def whole_months(period: Period, before: dt.date) -> list[dt.date]:
 
 @dataclass(frozen=True)
 class Plan:
-    """How one period is read: ``months`` from their kept counts, ``ranges`` (the rest of the period, in
+    """How one period is read: ``kept`` spans from their counts, ``ranges`` (the rest of the period, in
     order, not overlapping) from the cases."""
 
     period: Period
-    months: tuple[dt.date, ...]
+    kept: tuple[Period, ...]
     ranges: tuple[Period, ...]
 
 
-def current_months(months: list[dt.date]) -> set[dt.date]:
-    """Those of ``months`` whose kept counts were built at the month's current version: one query."""
-    if not months:
-        return set()
-    version = MonthVersion.objects.filter(month=OuterRef("month")).values("version")
-    return set(
-        MonthSummaryBuild.objects.filter(month__in=months)
-        .annotate(current=Coalesce(Subquery(version, output_field=IntegerField()), Value(0)))
-        .filter(version=F("current"))
-        .values_list("month", flat=True)
+def _versions(start, end) -> Subquery:
+    """The sum of the versions of the days from ``start`` to ``end`` (0 when none has changed yet)."""
+    days = DayVersion.objects.filter(day__gte=start, day__lte=end).order_by()
+    return Coalesce(
+        Subquery(days.values(total=Func(F("version"), function="SUM")), output_field=IntegerField()), Value(0)
     )
 
 
+def current_spans(spans: list[Period]) -> set[tuple[dt.date, dt.date]]:
+    """(start, end) of those ``spans`` whose kept counts are current: one query."""
+    if not spans:
+        return set()
+    wanted = {(s.start, s.end) for s in spans}
+    builds = (
+        SummaryBuild.objects.filter(start__in={start for start, _ in wanted})
+        .annotate(current=_versions(OuterRef("start"), OuterRef("end")))
+        .filter(versions=F("current"))
+        .values_list("start", "end")
+    )
+    return {span for span in builds if span in wanted}
+
+
 def plan(periods: list[Period], today: dt.date) -> list[Plan]:
-    """Each period's plan: the whole months before today's month whose kept counts are current (one query
-    for all the periods, none when no period holds such a month), and the days around them."""
-    candidates = [whole_months(p, _month_start(today)) for p in periods]
-    kept = current_months(sorted({m for months in candidates for m in months}))
+    """Each period's plan: its spans that can be kept and are current (one query for all the periods, none
+    when no period holds such a span), and the days around them."""
+    candidates = [spans_in(p, today) for p in periods]
+    current = current_spans([s for spans in candidates for s in spans])
     plans = []
-    for period, months in zip(periods, candidates, strict=True):
-        months = [m for m in months if m in kept]
+    for period, spans in zip(periods, candidates, strict=True):
+        kept = [s for s in spans if (s.start, s.end) in current]
         ranges, cursor = [], period.start
-        for month in months:
-            if cursor < month:
-                ranges.append(Period(cursor, month - dt.timedelta(days=1)))
-            cursor = next_month(month)
+        for span in kept:
+            if cursor < span.start:
+                ranges.append(Period(cursor, span.start - DAY))
+            cursor = span.end + DAY
         if cursor <= period.end:
             ranges.append(Period(cursor, period.end))
-        plans.append(Plan(period, tuple(months), tuple(ranges)))
+        plans.append(Plan(period, tuple(kept), tuple(ranges)))
     return plans
 
 
+def _of_spans(spans) -> Q:
+    """The ``Summary`` rows of exactly these spans (a month and its first day share their start)."""
+    months = [s.start for s in spans if s.end > s.start]
+    days = [s.start for s in spans if s.end == s.start]
+    return Q(start__in=months, end__gt=F("start")) | Q(start__in=days, end=F("start"))
+
+
 def kept_rows(plans: list[Plan], grain: str, keys=()) -> list[dict]:
-    """The plans' kept months of ``grain``, added up and grouped by ``keys``; plan i's counts are named
+    """The plans' kept spans of ``grain``, added up and grouped by ``keys``; plan i's counts are named
     ``p<i>_<measure>__<part>``, as ``metrics`` names the counts it reads from the cases. A kept revisit
     counts only when its case's next revisit falls after the plan's period. One query, none when no plan
-    keeps a month."""
+    keeps a span."""
     from dashboards import metrics
 
-    kept = [(i, p) for i, p in enumerate(plans) if p.months]
+    kept = [(i, p) for i, p in enumerate(plans) if p.kept]
     if not kept:
         return []
     fields = count_fields()
     revisit = {name for name in fields if name.split("__")[0] in metrics.REVISIT_COUNTS}
-    months = sorted({m for _, p in kept for m in p.months})
-    rows = MonthSummary.objects.filter(grain=grain, month__in=months)
+    rows = Summary.objects.filter(_of_spans({s for _, p in kept for s in p.kept}), grain=grain)
     if len(kept) == 1:
         ((i, p),) = kept
         still_last = Q(next_revisit_on__isnull=True) | Q(next_revisit_on__gt=p.period.end)
@@ -136,16 +155,18 @@ def kept_rows(plans: list[Plan], grain: str, keys=()) -> list[dict]:
             for name, field in fields.items()
         }
         return metrics.grouped(rows, keys, aggregates)
-    # Several periods (a trend): the months apart, each given to its period here; filtering each count by
-    # each period's months in the query made twelve months cost as much as counting the cases. A month's
-    # next revisits all fall after the month: a period that ends with its only kept month needs no split.
-    plan_of = {m: (i, p) for i, p in kept for m in p.months}
-    split = any(p.period.end >= next_month(p.months[-1]) or len(p.months) > 1 for _, p in kept)
+    # Several periods (a trend): the spans apart, each given to its period here; filtering each count by
+    # each period's spans in the query made twelve months cost as much as counting the cases. A span's next
+    # revisits all fall after the span: a period that ends with its only kept span needs no split.
+    plan_of = {(s.start, s.end): (i, p) for i, p in kept for s in p.kept}
+    split = any(len(p.kept) > 1 or p.period.end > p.kept[0].end for _, p in kept)
     out = []
     summed = {name: Sum(field) for name, field in fields.items()}
-    for row in metrics.grouped(rows, keys, summed, extra=("month", "next_revisit_on") if split else ("month",)):
-        month, next_on = _date(row.pop("month")), _date(row.pop("next_revisit_on", None))
-        i, p = plan_of[month]
+    extra = ("start", "end", "next_revisit_on") if split else ("start", "end")
+    for row in metrics.grouped(rows, keys, summed, extra=extra):
+        span = (_date(row.pop("start")), _date(row.pop("end")))
+        next_on = _date(row.pop("next_revisit_on", None))
+        i, p = plan_of[span]
         still_last = next_on is None or next_on > p.period.end
         out.append(
             {
@@ -165,17 +186,16 @@ def _date(value) -> dt.date | None:
 # --- Building ----------------------------------------------------------------------------------------
 
 
-def _rows_of_month(month: dt.date, grain: str, today: dt.date) -> list[MonthSummary]:
-    """The month's counts in ``grain``, from the cases and revisit events as they are now: two queries."""
+def _rows_of(span: Period, grain: str, today: dt.date) -> list[Summary]:
+    """The span's counts in ``grain``, from the cases and revisit events as they are now: two queries."""
     from dashboards import metrics
 
-    period = Period.month(month.year, month.month)
     keys = GRAIN_KEYS[grain]
-    parts = metrics.measure_parts(period, today)
+    parts = metrics.measure_parts(span, today)
     later = PetitionEvent.objects.filter(
         action=Action.REVISIT, petition_id=OuterRef("petition_id"), pk__gt=OuterRef("pk")
     )
-    last = metrics._last_revisits_in(period).annotate(
+    last = metrics._last_revisits_in(span).annotate(
         next_revisit_on=TruncDate(Subquery(later.order_by("pk").values("created_at")[:1]))
     )
     rows = metrics.grouped(Petition.objects.filter(metrics.relevant(parts)), keys, metrics._case_aggregates(parts))
@@ -183,61 +203,67 @@ def _rows_of_month(month: dt.date, grain: str, today: dt.date) -> list[MonthSumm
     fields = count_fields()
     merged: dict[tuple, dict] = {}
     for row in rows:
-        key = (*(row[k] for k in keys), row.get("next_revisit_on"))
+        key = (*(row[k] for k in keys), _date(row.get("next_revisit_on")))
         into = merged.setdefault(key, {})
         for name, field in fields.items():
             into[field] = into.get(field, 0) + (row.get(name) or 0)
     return [
-        MonthSummary(month=month, grain=grain, next_revisit_on=key[-1], **dict(zip(keys, key, strict=False)), **counts)
+        Summary(
+            start=span.start,
+            end=span.end,
+            grain=grain,
+            next_revisit_on=key[-1],
+            **dict(zip(keys, key[:-1], strict=True)),
+            **counts,
+        )
         for key, counts in merged.items()
         if any(counts.values())
     ]
 
 
-def build_month(month: dt.date, *, today: dt.date | None = None) -> MonthSummaryBuild:
-    """Count one past month again and keep the counts, with the month's version as it was before counting.
+def build(span: Period, *, today: dt.date | None = None) -> SummaryBuild:
+    """Count one past span again and keep the counts, with the sum of its days' versions read before counting.
 
-    The counting runs outside any lock; writing the rows locks the month's build row, so two builders of
-    the same month take turns and the rows of one build never mix with another's."""
+    The counting runs outside any lock; writing the rows locks the span's build row, so two builders of the
+    same span take turns and the rows of one build never mix with another's."""
     today = today or timezone.localdate()
-    month = _month_start(month)
-    if month >= _month_start(today):
-        raise ValueError(f"{month:%Y-%m} is not over yet: only past months are kept")
-    MonthVersion.objects.bulk_create([MonthVersion(month=month)], ignore_conflicts=True)
-    version = MonthVersion.objects.get(month=month).version
-    rows = [row for grain in (PLACE, TOPIC) for row in _rows_of_month(month, grain, today)]
+    if span.end >= today:
+        raise ValueError(f"{span.start}–{span.end} is not over yet: only past days are kept")
+    versions = DayVersion.objects.filter(day__gte=span.start, day__lte=span.end).aggregate(v=Sum("version"))["v"] or 0
+    rows = [row for grain in (PLACE, TOPIC) for row in _rows_of(span, grain, today)]
     with transaction.atomic():
-        build, _ = MonthSummaryBuild.objects.select_for_update().get_or_create(
-            month=month, defaults={"version": version, "built_at": timezone.now()}
+        kept, _ = SummaryBuild.objects.select_for_update().get_or_create(
+            start=span.start, end=span.end, defaults={"versions": versions, "built_at": timezone.now()}
         )
-        MonthSummary.objects.filter(month=month).delete()
-        MonthSummary.objects.bulk_create(rows, batch_size=2000)
-        build.version, build.built_at, build.rows = version, timezone.now(), len(rows)
-        build.save()
-    return build
+        Summary.objects.filter(start=span.start, end=span.end).delete()
+        Summary.objects.bulk_create(rows, batch_size=2000)
+        kept.versions, kept.built_at, kept.rows = versions, timezone.now(), len(rows)
+        kept.save()
+    return kept
 
 
-def refresh(*, today: dt.date | None = None) -> list[dt.date]:
-    """Build every past month whose kept counts are missing or out of date, from the month of the first case
-    to last month. Returns the months built (beat runs this every ten minutes; ``build_month_summaries``)."""
+def refresh(*, today: dt.date | None = None) -> list[Period]:
+    """Count again every span that can be kept and whose counts are missing or out of date, from the first
+    case to yesterday, and forget the days of past months (their months are kept whole). Returns the spans
+    counted (beat runs this every ten minutes; ``build_month_summaries``)."""
     today = today or timezone.localdate()
+    with transaction.atomic():
+        stale_days = SummaryBuild.objects.filter(start=F("end"), start__lt=today.replace(day=1))
+        Summary.objects.filter(start=F("end"), start__lt=today.replace(day=1)).delete()
+        stale_days.delete()
     first = Petition.objects.order_by("received_at").values_list("received_at", flat=True).first()
     if first is None:
         return []
-    month, last = _month_start(timezone.localdate(first)), _month_start(today)
-    months = []
-    while month < last:
-        months.append(month)
-        month = next_month(month)
-    current = current_months(months)
-    stale = [m for m in months if m not in current]
-    for month in stale:
-        build_month(month, today=today)
-    return stale
+    spans = spans_in(Period(timezone.localdate(first).replace(day=1), today), today)
+    current = current_spans(spans)
+    built = [span for span in spans if (span.start, span.end) not in current]
+    for span in built:
+        build(span, today=today)
+    return built
 
 
 def forget() -> None:
-    """Drop every kept count: each month is counted from the cases until it is built again."""
+    """Drop every kept count: each period is counted from the cases until its spans are built again."""
     with transaction.atomic():
-        MonthSummary.objects.all().delete()
-        MonthSummaryBuild.objects.all().delete()
+        Summary.objects.all().delete()
+        SummaryBuild.objects.all().delete()

@@ -62,7 +62,7 @@ def build_previous_month_report(month: str | None = None) -> int:
     max_retries=3,
 )
 def refresh_month_summaries() -> int:
-    """Every ten minutes: count again the past months whose cases changed (dashboards.summaries.refresh)."""
+    """Every ten minutes: count again the past months and days whose cases changed (dashboards.summaries)."""
     from dashboards.summaries import refresh
 
     return len(refresh())

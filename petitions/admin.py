@@ -4,15 +4,15 @@ No admin form has ``status``: every change of a case goes through petitions/work
 """
 
 from django.contrib import admin
-from django.db.models import F
+from django.utils import timezone
 
+from petitions import workflow
 from petitions.models import (
     Attachment,
     Category,
     Department,
     ExtensionRequest,
     Holiday,
-    MonthVersion,
     Petition,
     PetitionEvent,
     Reply,
@@ -30,10 +30,11 @@ class DepartmentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        if change and "kind" in form.changed_data:
-            # 化解在村率 counts the cases led by a village committee: every month's kept counts
-            # (dashboards.summaries) are out of date, and the months are counted from the cases until rebuilt.
-            MonthVersion.objects.update(version=F("version") + 1)
+        first = Petition.objects.order_by("received_at").values_list("received_at", flat=True).first()
+        if change and "kind" in form.changed_data and first:
+            # 化解在村率 counts the cases led by a village committee: every kept count (dashboards.summaries) is
+            # out of date, and the figures are counted from the cases until the counts are kept again.
+            workflow.all_days_changed(timezone.localdate(first), timezone.localdate())
 
 
 @admin.register(Category)

@@ -691,20 +691,20 @@ class EventNotification(models.Model):
         return f"{self.event_id} {'已发送' if self.sent_at else '待发送'}"
 
 
-class MonthVersion(models.Model):
-    """A counter per calendar month (Asia/Shanghai), bumped by ``petitions.workflow`` in the same transaction
-    as every change to a case that counts in that month: a month of its received, routed, replied or closed
-    time, its reply deadline or one of its revisits, before or after the change.
+class DayVersion(models.Model):
+    """A counter per calendar day (Asia/Shanghai), bumped by ``petitions.workflow`` in the same transaction as
+    every change to a case that counts on that day: the day of its received, routed, replied or closed time,
+    its reply deadline or one of its revisits, before or after the change.
 
-    The leaders' numbers keep each past month's counts (``dashboards.summaries``) together with the
-    version they were read at; counts whose version is no longer the month's are not used. A month with
-    no row is at version 0."""
+    The leaders' numbers keep the counts of past months and of this month's past days
+    (``dashboards.summaries``) together with the sum of their days' versions when they were counted; kept
+    counts whose days have moved on since are not used. A day with no row is at version 0."""
 
-    month = models.DateField("月份", primary_key=True)  # the first day of the month
+    day = models.DateField("日期", primary_key=True)
     version = models.PositiveBigIntegerField("版本", default=0)
 
     class Meta:
-        verbose_name = verbose_name_plural = "月度数据版本"
+        verbose_name = verbose_name_plural = "统计数据版本"
 
     def __str__(self):
-        return f"{self.month:%Y-%m} v{self.version}"
+        return f"{self.day:%Y-%m-%d} v{self.version}"

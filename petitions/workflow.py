@@ -51,9 +51,9 @@ from petitions.choices import OPEN_STATUSES, Action, Channel, Satisfaction, Stat
 from petitions.models import (
     Attachment,
     Category,
+    DayVersion,
     Department,
     ExtensionRequest,
-    MonthVersion,
     Petition,
     PetitionEvent,
     Publication,
@@ -367,7 +367,7 @@ def _apply(
     from_status = petition.status
     to_status = to_status or t.target or from_status
     now = timezone.now()
-    months_before = _counted_months(petition)
+    days_before = _counted_days(petition)
     changed = Petition.objects.filter(pk=petition.pk, status=from_status, version=petition.version).update(
         status=to_status, version=F("version") + 1, updated_at=now, **fields
     )
@@ -376,36 +376,40 @@ def _apply(
     for name, value in fields.items():
         setattr(petition, name, value)
     petition.status, petition.version, petition.updated_at = to_status, petition.version + 1, now
-    revisit_months = PetitionEvent.objects.filter(petition=petition, action=Action.REVISIT).values_list(
+    revisits = PetitionEvent.objects.filter(petition=petition, action=Action.REVISIT).values_list(
         "created_at", flat=True
     )
-    _months_changed(
-        months_before | _counted_months(petition) | {_month_of(at) for at in revisit_months} | {_month_of(now)}
-    )
+    _days_changed(days_before | _counted_days(petition) | {_day_of(at) for at in revisits} | {_day_of(now)})
     return _event(petition, t.action, by, from_status=from_status, to_status=to_status, note=note, data=data)
 
 
-def _month_of(value: dt.date | dt.datetime) -> dt.date:
-    if isinstance(value, dt.datetime):
-        value = timezone.localdate(value)
-    return value.replace(day=1)
+def _day_of(value: dt.date | dt.datetime) -> dt.date:
+    return timezone.localdate(value) if isinstance(value, dt.datetime) else value
 
 
-def _counted_months(petition: Petition) -> set[dt.date]:
-    """The months whose leaders' numbers (dashboards.metrics) count this case, by its dates as they are now:
-    received, routed, replied, closed and its reply deadline (its revisits are read by ``_apply``)."""
+def _counted_days(petition: Petition) -> set[dt.date]:
+    """The days on which the leaders' numbers (dashboards.metrics) count this case, by its dates as they are
+    now: received, routed, replied, closed and its reply deadline (its revisits are read by ``_apply``)."""
     dates = (petition.received_at, petition.routed_at, petition.replied_at, petition.closed_at, petition.reply_by)
-    return {_month_of(d) for d in dates if d is not None}
+    return {_day_of(d) for d in dates if d is not None}
 
 
-def _months_changed(months: set[dt.date]) -> None:
-    """Bump the version of each month (``MonthVersion``) inside the case's transaction, so the month's kept
-    figures (dashboards.summaries) are not used again until they are rebuilt. The rows are created first and
-    then updated in month order, so two transactions touching the same months wait for each other in the
-    same order and never deadlock."""
-    ordered = sorted(months)
-    MonthVersion.objects.bulk_create([MonthVersion(month=m) for m in ordered], ignore_conflicts=True)
-    MonthVersion.objects.filter(month__in=ordered).update(version=F("version") + 1)
+def _days_changed(days: set[dt.date]) -> None:
+    """Bump the version of each day (``DayVersion``) inside the case's transaction, so the kept counts of the
+    months and days holding it (dashboards.summaries) are not used again until they are counted again. The
+    rows are created first and then updated in day order, so two transactions touching the same days wait for
+    each other in the same order and never deadlock."""
+    ordered = sorted(days)
+    DayVersion.objects.bulk_create([DayVersion(day=d) for d in ordered], ignore_conflicts=True)
+    DayVersion.objects.filter(day__in=ordered).update(version=F("version") + 1)
+
+
+def all_days_changed(first: dt.date, last: dt.date) -> None:
+    """Every day from ``first`` to ``last`` changed (a department's kind, which 化解在村率 reads): no kept
+    count of those days is used again until it is counted again."""
+    days = [first + dt.timedelta(days=n) for n in range((last - first).days + 1)]
+    DayVersion.objects.bulk_create([DayVersion(day=d) for d in days], ignore_conflicts=True, batch_size=1000)
+    DayVersion.objects.filter(day__gte=first, day__lte=last).update(version=F("version") + 1)
 
 
 def _event(petition, action, by, *, from_status, to_status, note="", data=None) -> PetitionEvent:
@@ -574,7 +578,7 @@ def petition_register(
             if (r.get("name") or "").strip()
         )
         attachment_ids = _save_attachments(petition, attachments, by, attachment_kind)
-        _months_changed(_counted_months(petition))
+        _days_changed(_counted_days(petition))
         _event(
             petition,
             Action.REGISTER,

@@ -11,13 +11,14 @@ import datetime as dt
 import random
 
 import pytest
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from dashboards import metrics, summaries
-from dashboards.models import MonthSummary, MonthSummaryBuild
+from dashboards.models import Summary, SummaryBuild
 from dashboards.periods import Period
 from petitions import workflow
-from petitions.models import MonthVersion, Petition, Reply
+from petitions.models import DayVersion, Petition, Reply
 from tests.conftest import make_user, requires_postgres
 from tests.dashboards.conftest import B, S, U, at
 
@@ -121,8 +122,17 @@ def half_year(township):
     return history(township)
 
 
+MONTHS = [Period.month(2026, m) for m in range(1, 7)]
+JULY_DAYS = [Period(dt.date(2026, 7, d), dt.date(2026, 7, d)) for d in range(1, 15)]  # 1–14 July: before today
+
+
 def kept(period: Period) -> tuple:
-    return summaries.plan([period], TODAY)[0].months
+    return summaries.plan([period], TODAY)[0].kept
+
+
+def covered(period: Period) -> set[dt.date]:
+    """The days of ``period`` read from kept counts."""
+    return {s.start + dt.timedelta(days=n) for s in kept(period) for n in range((s.end - s.start).days + 1)}
 
 
 def test_the_history_has_what_the_comparison_needs(half_year):
@@ -137,35 +147,34 @@ def test_the_history_has_what_the_comparison_needs(half_year):
     assert later_month, "no case was revisited again in a later month"
 
 
-def test_kept_months_give_the_figures_counted_from_the_cases(half_year):
+def test_kept_spans_give_the_figures_counted_from_the_cases(half_year):
     counted = all_figures()
-    built = summaries.refresh(today=TODAY)
-    assert [m.month for m in built] == [1, 2, 3, 4, 5, 6]
-    assert MonthSummary.objects.filter(grain=summaries.PLACE).exists()
-    assert MonthSummary.objects.filter(grain=summaries.TOPIC).exists()
-    assert kept(Period.year(2026)) == tuple(dt.date(2026, m, 1) for m in range(1, 7))
-    assert kept(Period(dt.date(2026, 1, 15), dt.date(2026, 4, 20))) == (dt.date(2026, 2, 1), dt.date(2026, 3, 1))
-    assert kept(Period.month(2026, 7)) == ()  # today's month is never kept
+    assert summaries.refresh(today=TODAY) == MONTHS + JULY_DAYS
+    assert Summary.objects.filter(grain=summaries.PLACE).exists()
+    assert Summary.objects.filter(grain=summaries.TOPIC).exists()
+    assert kept(Period.year(2026)) == (*MONTHS, *JULY_DAYS)
+    assert kept(Period(dt.date(2026, 1, 15), dt.date(2026, 4, 20))) == (MONTHS[1], MONTHS[2])
+    assert kept(Period.month(2026, 7)) == tuple(JULY_DAYS)  # today is never kept
     assert all_figures() == counted
 
 
 def test_a_kept_year_is_read_without_the_cases(half_year, django_assert_num_queries):
     summaries.refresh(today=TODAY)
     first_half = Period(dt.date(2026, 1, 1), dt.date(2026, 6, 30))
-    with django_assert_num_queries(2):  # which months are current, their counts
+    with django_assert_num_queries(2):  # which spans are current, their counts
         metrics.compute(first_half, today=TODAY)
-    # which months are current, their counts by village × department, the villages' and departments' names
+    # which spans are current, their counts by village × department, the villages' and departments' names
     with django_assert_num_queries(4):
         metrics.as_json(first_half, today=TODAY)
-    with django_assert_num_queries(6):  # … and the cases and revisits of 1–15 July
+    with django_assert_num_queries(6):  # … and the cases and revisits of today, 15 July
         metrics.as_json(Period(dt.date(2026, 1, 1), dt.date(2026, 7, 15)), today=TODAY)
 
 
-def test_a_change_to_a_case_stops_its_months_being_read_from_kept_counts(half_year, township):
+def test_a_change_to_a_case_stops_its_spans_being_read_from_kept_counts(half_year, township):
     summaries.refresh(today=TODAY)
     before = all_figures()
-    # Reply now (in July) to cases routed earlier and still open: their routed, received and deadline months
-    # change (on-time rate: no longer lapsed), and revisit replied ones.
+    # Reply on 10 July to cases routed earlier and still open: their routed, received and deadline days
+    # change (on-time rate: no longer lapsed); and revisit the replied ones on 11 July.
     open_cases = list(Petition.objects.filter(status="in_progress").order_by("pk"))
     replied = list(Petition.objects.filter(status="replied").order_by("pk"))
     assert open_cases and replied
@@ -173,52 +182,72 @@ def test_a_change_to_a_case_stops_its_months_being_read_from_kept_counts(half_ye
         township.reply(p, dt.datetime(2026, 7, 10, 9))
     for p in replied:
         township.revisit(p, dt.datetime(2026, 7, 11, 9), S, True)
-    touched = {m for p in open_cases + replied for m in workflow._counted_months(p)} - {dt.date(2026, 7, 1)}
-    assert touched
-    for month in touched:
-        assert month not in kept(Period.year(2026)), month
+    touched = {d for p in open_cases + replied for d in workflow._counted_days(p)}
+    assert dt.date(2026, 7, 10) in touched
+    assert not touched & covered(Period.year(2026))
 
     after = all_figures()
     assert after != before  # the change shows in the figures …
-    MonthSummary.objects.all().delete()
-    MonthSummaryBuild.objects.all().delete()
+    summaries.forget()
     assert after == all_figures()  # … exactly as counted from the cases
     summaries.refresh(today=TODAY)
-    assert after == all_figures()  # and from the rebuilt months
+    assert after == all_figures()  # and from the spans counted again
 
 
-def test_a_change_during_a_build_leaves_the_month_out_of_date(half_year, township, monkeypatch):
+def test_a_change_during_a_build_leaves_the_span_out_of_date(half_year, township, monkeypatch):
     case = next(p for p in Petition.objects.filter(status="in_progress") if p.routed_at.month < 7)
-    month = workflow._month_of(case.routed_at)
-    count = summaries._rows_of_month
+    routed = timezone.localdate(case.routed_at)
+    month = Period.month(routed.year, routed.month)
+    count = summaries._rows_of
 
-    def counting_then_a_reply(month, grain, today):
-        rows = count(month, grain, today)
+    def counting_then_a_reply(span, grain, today):
+        rows = count(span, grain, today)
         if case.status == "in_progress":  # a handler replies while the month is being counted
             township.reply(case, dt.datetime(2026, 7, 12, 9))
         return rows
 
-    monkeypatch.setattr(summaries, "_rows_of_month", counting_then_a_reply)
-    build = summaries.build_month(month, today=TODAY)
+    monkeypatch.setattr(summaries, "_rows_of", counting_then_a_reply)
+    built = summaries.build(month, today=TODAY)
     assert case.status == "replied"
-    assert build.version < MonthVersion.objects.get(month=month).version
+    versions = DayVersion.objects.filter(day__gte=month.start, day__lte=month.end).aggregate(v=Sum("version"))["v"]
+    assert built.versions < versions
     assert month not in kept(Period.year(2026))
     monkeypatch.undo()
-    assert summaries.refresh(today=TODAY) == [dt.date(2026, m, 1) for m in range(1, 7)]
+    assert summaries.refresh(today=TODAY) == MONTHS + JULY_DAYS
     assert month in kept(Period.year(2026))
 
 
-def test_refresh_builds_only_what_is_out_of_date(half_year, township):
-    assert len(summaries.refresh(today=TODAY)) == 6
+def test_refresh_counts_again_only_what_is_out_of_date(half_year, township):
+    assert len(summaries.refresh(today=TODAY)) == 6 + 14
     assert summaries.refresh(today=TODAY) == []
     p = Petition.objects.filter(status="assigned").first()
     township.sign(p, dt.datetime(2026, 7, 13, 9))
-    assert set(summaries.refresh(today=TODAY)) == workflow._counted_months(p) - {dt.date(2026, 7, 1)}
+    days = workflow._counted_days(p) | {dt.date(2026, 7, 13)}
+    assert covered(Period.year(2026)).isdisjoint(days)
+    again = summaries.refresh(today=TODAY)
+    assert {d for s in again for d in (s.start, s.end)} >= {d for d in days if d.month == 7}
+    assert all(any(s.start <= d <= s.end for s in again) for d in days)
 
 
-def test_only_past_months_are_kept(half_year):
+def test_the_days_of_a_past_month_are_forgotten_once_it_is_kept_whole(half_year):
+    summaries.refresh(today=TODAY)
+    assert SummaryBuild.objects.filter(start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 1)).exists()
+    august = dt.date(2026, 8, 5)
+    assert summaries.refresh(today=august) == [
+        Period.month(2026, 7),
+        *(Period(dt.date(2026, 8, d), dt.date(2026, 8, d)) for d in range(1, 5)),
+    ]
+    assert list(SummaryBuild.objects.filter(start__month=7).values_list("start", "end")) == [
+        (dt.date(2026, 7, 1), dt.date(2026, 7, 31))
+    ]
+    assert not Summary.objects.filter(start__month=7, end=F("start")).exists()
+
+
+def test_only_past_days_are_kept(half_year):
     with pytest.raises(ValueError):
-        summaries.build_month(dt.date(2026, 7, 1), today=TODAY)
+        summaries.build(Period(TODAY, TODAY), today=TODAY)
+    with pytest.raises(ValueError):
+        summaries.build(Period.month(2026, 7), today=TODAY)
 
 
 def test_a_revisit_counts_once_in_a_period_that_holds_its_next_one(township):
@@ -231,7 +260,9 @@ def test_a_revisit_counts_once_in_a_period_that_holds_its_next_one(township):
     tw.reply(p, dt.datetime(2026, 4, 2, 9))
     tw.revisit(p, dt.datetime(2026, 4, 8, 9), S, True)
     summaries.refresh(today=TODAY)
-    row = MonthSummary.objects.get(grain=summaries.PLACE, month=dt.date(2026, 3, 1), resolution_rate_d=1)
+    row = Summary.objects.get(
+        grain=summaries.PLACE, start=dt.date(2026, 3, 1), end=dt.date(2026, 3, 31), resolution_rate_d=1
+    )
     assert row.next_revisit_on == dt.date(2026, 4, 8)
 
     march = metrics.compute(Period.month(2026, 3), today=TODAY)["satisfaction_rate"]
@@ -243,7 +274,7 @@ def test_a_revisit_counts_once_in_a_period_that_holds_its_next_one(township):
 
 
 def test_every_measure_part_has_a_column():
-    fields = {f.name for f in MonthSummary._meta.get_fields()}
+    fields = {f.name for f in Summary._meta.get_fields()}
     assert set(summaries.count_fields().values()) <= fields
 
 
@@ -254,7 +285,7 @@ def test_beat_counts_changed_months_every_ten_minutes(settings, half_year):
     assert entry["task"] == "dashboards.refresh_month_summaries"
     assert entry["schedule"].minute == set(range(0, 60, 10))
     built = refresh_month_summaries.delay().get()  # eager here: the wiring only
-    assert built == MonthSummaryBuild.objects.count() > 0
+    assert built == SummaryBuild.objects.count() > 0
     assert refresh_month_summaries.delay().get() == 0
 
 
@@ -265,17 +296,17 @@ def test_build_month_summaries_command(half_year):
 
     out = StringIO()
     call_command("build_month_summaries", stdout=out)
-    built = MonthSummaryBuild.objects.count()
-    assert built > 0 and f"已汇总 {built} 个月" in out.getvalue()
+    built = SummaryBuild.objects.count()
+    assert built > 0 and f"已汇总 {built} 个时段" in out.getvalue()
     out = StringIO()
     call_command("build_month_summaries", stdout=out)
-    assert "已汇总 0 个月" in out.getvalue()
+    assert "已汇总 0 个时段" in out.getvalue()
     out = StringIO()
     call_command("build_month_summaries", "--all", stdout=out)
-    assert f"已汇总 {built} 个月" in out.getvalue()
+    assert f"已汇总 {built} 个时段" in out.getvalue()
 
 
-def test_changing_a_departments_kind_in_the_admin_puts_every_month_out_of_date(
+def test_changing_a_departments_kind_in_the_admin_puts_every_kept_count_out_of_date(
     half_year, township, admin_user, client_as
 ):
     from django.urls import reverse
@@ -290,8 +321,7 @@ def test_changing_a_departments_kind_in_the_admin_puts_every_month_out_of_date(
     assert response.status_code == 302
     assert kept(Period.year(2026)) == ()
     # The figures now count 民政办's closed cases as resolved in the village, read from the cases.
-    MonthSummary.objects.all().delete()
-    MonthSummaryBuild.objects.all().delete()
+    summaries.forget()
     counted = metrics.compute(Period.year(2026), today=TODAY)
     summaries.refresh(today=TODAY)
     assert metrics.compute(Period.year(2026), today=TODAY) == counted
@@ -300,9 +330,9 @@ def test_changing_a_departments_kind_in_the_admin_puts_every_month_out_of_date(
 @requires_postgres
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_leaders_routing_cases_of_different_months_at_once_count_every_change(reception, leader, township):
-    """Eight leaders route eight cases at once, received in months given in different orders: every route
-    bumps its months, none waits on another for ever (the months are locked in one order)."""
+def test_leaders_routing_cases_of_different_days_at_once_count_every_change(reception, leader, township):
+    """Eight leaders route eight cases at once, received on days given in different orders: every route
+    bumps its days, none waits on another for ever (the days are locked in one order)."""
     import threading
 
     from django.db import connection
@@ -318,7 +348,7 @@ def test_leaders_routing_cases_of_different_months_at_once_count_every_change(re
         )  # fmt: skip
         workflow.petition_submit(petition=p, by=reception)
         cases.append(p)
-    before = {v.month: v.version for v in MonthVersion.objects.all()}
+    before = {v.day: v.version for v in DayVersion.objects.all()}
     barrier = threading.Barrier(len(cases))
     errors: list[BaseException] = []
 
@@ -337,6 +367,6 @@ def test_leaders_routing_cases_of_different_months_at_once_count_every_change(re
     for thread in threads:
         thread.join(timeout=30)
     assert errors == []
-    after = {v.month: v.version for v in MonthVersion.objects.all()}
-    for month in {dt.date(2026, m, 1) for m in months}:
-        assert after[month] - before[month] == months.count(month.month)
+    after = {v.day: v.version for v in DayVersion.objects.all()}
+    for day in {dt.date(2026, m, 10) for m in months}:
+        assert after[day] - before[day] == months.count(day.month)

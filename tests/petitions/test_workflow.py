@@ -730,59 +730,71 @@ def test_whole_life_of_a_case_reads_as_its_history(make_petition):
     ]
 
 
-# --- The months a change touches (the leaders' kept month counts, dashboards/summaries.py) ---------
+# --- The days a change touches (the leaders' kept counts, dashboards/summaries.py) ---------------------
 
 
 def _versions() -> dict:
-    from petitions.models import MonthVersion
+    from petitions.models import DayVersion
 
-    return {f"{v.month:%Y-%m}": v.version for v in MonthVersion.objects.all()}
+    return {v.day: v.version for v in DayVersion.objects.all()}
 
 
 @pytest.mark.django_db
-def test_each_change_bumps_every_month_the_case_counts_in_before_and_after(
+def test_each_change_bumps_every_day_the_case_counts_on_before_and_after(
     reception, leader, handler_minzheng, category, village_a, dept_minzheng
 ):
+    from functools import partial
     from unittest import mock
 
     from django.utils import timezone
 
-    def at(day: dt.date):
-        moment = timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
-        return mock.patch("django.utils.timezone.now", return_value=moment)
+    def bumped(day: dt.date, step) -> set[dt.date]:
+        """The days whose version one step moved (each by one), the step run at 10:00 on ``day``."""
+        before = _versions()
+        with mock.patch(
+            "django.utils.timezone.now", return_value=timezone.make_aware(dt.datetime.combine(day, dt.time(10)))
+        ):
+            step()
+        after = _versions()
+        assert all(after[d] - before.get(d, 0) in (0, 1) for d in after)
+        return {d for d in after if after[d] != before.get(d, 0)}
 
-    with at(dt.date(2026, 9, 28)):
-        p = workflow.petition_register(
+    sep28, sep29, nov3, dec1 = dt.date(2026, 9, 28), dt.date(2026, 9, 29), dt.date(2026, 11, 3), dt.date(2026, 12, 1)
+    made = {}
+
+    def register():
+        made["p"] = workflow.petition_register(
             by=reception, channel="letter", petitioner_name="张三", category=category, summary="低保", content="申请。",
             village=village_a,
         )  # fmt: skip
-    assert _versions() == {"2026-09": 1}  # received
-    with at(dt.date(2026, 9, 29)):
-        workflow.petition_submit(petition=p, by=reception)
-        workflow.petition_route(petition=p, by=leader, instruction="请办理。", lead_department=dept_minzheng)
-    # routed in September; the reply deadline (5 working days, past National Day) is in October
-    assert _versions() == {"2026-09": 3, "2026-10": 1}
-    with at(dt.date(2026, 11, 3)):
-        workflow.petition_sign(petition=p, by=handler_minzheng)
-        workflow.petition_reply(
-            petition=p, by=handler_minzheng, facts="核实。", decision=Reply.Decision.SUPPORT,
-            delivery=Reply.Delivery.PHONE,
-        )  # fmt: skip
-        workflow.petition_revisit(petition=p, by=reception, solved=False, satisfaction=Satisfaction.UNSATISFIED)
-    assert _versions() == {"2026-09": 6, "2026-10": 4, "2026-11": 3}
-    with at(dt.date(2026, 12, 1)):
-        # A second reply and revisit in December: November's revisit is no longer the case's last. October
-        # is not touched: the 不满意 revisit already moved the deadline from October to November.
-        workflow.petition_reply(
-            petition=p, by=handler_minzheng, facts="再次核实。", decision=Reply.Decision.SUPPORT,
-            delivery=Reply.Delivery.PHONE,
-        )  # fmt: skip
-        workflow.petition_revisit(petition=p, by=reception, solved=True, satisfaction=Satisfaction.SATISFIED)
-    assert _versions() == {"2026-09": 8, "2026-10": 4, "2026-11": 5, "2026-12": 2}
+
+    assert bumped(sep28, register) == {sep28}  # received
+    p = made["p"]
+    assert bumped(sep29, partial(workflow.petition_submit, petition=p, by=reception)) == {sep28, sep29}
+    route = partial(
+        workflow.petition_route, petition=p, by=leader, instruction="请办理。", lead_department=dept_minzheng
+    )
+    assert bumped(sep29, route) == {sep28, sep29, p.reply_by}  # … routed, and the reply deadline
+    first_deadline = p.reply_by
+    sign = partial(workflow.petition_sign, petition=p, by=handler_minzheng)
+    assert bumped(nov3, sign) == {sep28, sep29, first_deadline, nov3}
+    reply = partial(
+        workflow.petition_reply, petition=p, by=handler_minzheng, facts="核实。", decision=Reply.Decision.SUPPORT,
+        delivery=Reply.Delivery.PHONE,
+    )  # fmt: skip
+    assert bumped(nov3, reply) == {sep28, sep29, first_deadline, nov3}
+    revisit = partial(workflow.petition_revisit, petition=p, by=reception)
+    # 不满意: the case is re-handled with a new deadline; the old deadline's day loses a case too.
+    unsatisfied = partial(revisit, solved=False, satisfaction=Satisfaction.UNSATISFIED)
+    assert bumped(nov3, unsatisfied) == {sep28, sep29, first_deadline, p.reply_by, nov3}
+    # A second reply and revisit in December: November's revisit is no longer the case's last.
+    assert bumped(dec1, reply) == {sep28, sep29, p.reply_by, nov3, dec1}
+    satisfied = partial(revisit, solved=True, satisfaction=Satisfaction.SATISFIED)
+    assert bumped(dec1, satisfied) == {sep28, sep29, p.reply_by, nov3, dec1}
 
 
 @pytest.mark.django_db
-def test_a_refused_change_bumps_no_month(make_petition, handler_minzheng):
+def test_a_refused_change_bumps_no_day(make_petition, handler_minzheng):
     p = make_petition(Status.IN_PROGRESS)
     stale = Petition.objects.get(pk=p.pk)
     workflow.petition_add_progress(petition=p, by=handler_minzheng, note="已入户。")

@@ -1,8 +1,8 @@
 """python manage.py build_month_summaries [--all]
 
-Counts the leaders' numbers of every past month whose kept counts are missing or out of date (what beat does
-every ten minutes), or of every past month with ``--all``. Run it once after loading cases by other means
-than the workflow (a restored backup, a bulk load): such cases do not change any month's version.
+Counts the leaders' numbers of every past month, and every past day of this month, whose kept counts are
+missing or out of date (what beat does every ten minutes), or of all of them with ``--all``. Run it once after
+loading cases by other means than the app (a bulk load): such cases change no day's version.
 """
 
 import time
@@ -13,16 +13,16 @@ from dashboards import summaries
 
 
 class Command(BaseCommand):
-    help = "重新汇总过去各月的领导统计数据（月度汇总）；--all 重新汇总全部月份。"
+    help = "重新汇总过去各月及本月已过各日的领导统计数据；--all 全部重新汇总。"
 
     def add_arguments(self, parser):
-        parser.add_argument("--all", action="store_true", help="全部月份重新汇总，不论是否已是最新")
+        parser.add_argument("--all", action="store_true", help="全部重新汇总，不论是否已是最新")
 
     def handle(self, *args, all=False, **options):
         started = time.monotonic()
         if all:
             summaries.forget()
         built = summaries.refresh()
-        for month in built:
-            self.stdout.write(f"{month:%Y-%m}")
-        self.stdout.write(f"已汇总 {len(built)} 个月，用时 {time.monotonic() - started:.1f} 秒。")
+        for span in built:
+            self.stdout.write(span.label)
+        self.stdout.write(f"已汇总 {len(built)} 个时段，用时 {time.monotonic() - started:.1f} 秒。")
