@@ -270,8 +270,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Every 5 minutes: send the case notifications (routed, returned, replied…) that could not be queued
     # when the case was saved because Redis was down (petitions/notify.py).
     "pending-case-notifications": {"task": "petitions.notify_pending_events", "schedule": crontab(minute="*/5")},
-    # Every 10 minutes: count again the past months whose cases changed, so the leaders' numbers of a long
-    # period are read from kept month counts (dashboards/summaries.py); until then those months are counted
+    # Every 10 minutes: count again the past months and days whose cases changed, so the leaders' numbers of
+    # a long period are read from kept counts (dashboards/summaries.py); until then those spans are counted
     # from the cases, so the figures are never out of date, only slower.
     "month-summaries": {"task": "dashboards.refresh_month_summaries", "schedule": crontab(minute="*/10")},
     # 01:00 on the 1st of every month: build last month's report (民情月报) and notify the leaders
