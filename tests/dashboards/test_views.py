@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import uuid
 from urllib.parse import urlparse
 
 import pytest
@@ -234,24 +235,20 @@ def test_metrics_page_query_budget(client_as, leader, make_petition, village_b, 
     assert len(queries) == 19, "\n".join(queries)
 
 
-# These tests clear the cache; on Redis that empties the database both test processes share, so they run
-# in one process (tests/conftest.py: --dist loadgroup).
-SHARED_CACHE = pytest.mark.xdist_group("metrics-cache")
+def fresh_cache(settings) -> None:
+    """A cache namespace of the test's own: on Redis both test processes share one database, so clearing it
+    (FLUSHDB) would wipe the other process's figures, queues and results mid-test."""
+    settings.CACHES = {"default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
 
 
 @pytest.fixture
 def remember_all_figures(settings):
     """As on a county server where every figure is slow to compute."""
-    from django.core.cache import cache
-
     settings.MINQING_METRICS_CACHE_SECONDS = 600
     settings.MINQING_METRICS_CACHE_AFTER_MS = 0
-    cache.clear()
-    yield
-    cache.clear()
+    fresh_cache(settings)
 
 
-@SHARED_CACHE
 def test_slow_figures_are_remembered_and_the_page_says_since_when(
     remember_all_figures, client_as, leader, make_petition, village_b, dept_zigui, handler_zigui
 ):
@@ -268,23 +265,20 @@ def test_slow_figures_are_remembered_and_the_page_says_since_when(
     assert again.context["overall"][0]["figure"] == first.context["overall"][0]["figure"]
 
 
-@SHARED_CACHE
-def test_metrics_json_says_when_its_figures_were_computed(remember_all_figures, client_as, leader, march):
+def test_metrics_json_says_when_its_figures_were_computed(remember_all_figures, settings, client_as, leader, march):
     client = client_as(leader)
     url = reverse("dashboards:metrics_json") + "?from=2026-03-01&to=2026-03-31"
     first = client.get(url).json()
     Petition.objects.update(is_repeat=True)  # every March case now a repeat …
     assert client.get(url).json() == first  # … but the remembered figures stand, with their time
     assert dt.datetime.fromisoformat(first["computed_at"]).tzinfo is not None
-    from django.core.cache import cache
-
-    cache.clear()
+    fresh_cache(settings)
     fresh = client.get(url).json()
     assert fresh["repeat_rate"]["numerator"] == fresh["repeat_rate"]["denominator"] > first["repeat_rate"]["numerator"]
 
 
-@SHARED_CACHE
 def test_cheap_figures_are_always_fresh(settings, client_as, leader, march):
+    fresh_cache(settings)
     settings.MINQING_METRICS_CACHE_SECONDS = 600
     settings.MINQING_METRICS_CACHE_AFTER_MS = 60_000  # nothing here takes a minute
     client = client_as(leader)
