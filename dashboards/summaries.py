@@ -30,7 +30,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, Func, IntegerField, OuterRef, Q, Subquery, Sum, Value
+from django.db.models import Case, F, Func, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -160,14 +160,21 @@ def kept_rows(plans: list[Plan], grain: str, keys=()) -> list[dict]:
     # revisits all fall after the span: a period that ends with its only kept span needs no split.
     plan_of = {(s.start, s.end): (i, p) for i, p in kept for s in p.kept}
     split = any(len(p.kept) > 1 or p.period.end > p.kept[0].end for _, p in kept)
+    if split:
+        # Whether a kept revisit is still its case's last in its own plan's period, worked out per row in
+        # the query: grouping by the next revisit's day instead returned a row per day.
+        rows = rows.annotate(
+            still_last=Case(
+                When(next_revisit_on__isnull=True, then=Value(1)),
+                *(When(_of_spans(p.kept) & Q(next_revisit_on__gt=p.period.end), then=Value(1)) for _, p in kept),
+                default=Value(0),
+            )
+        )
     out = []
     summed = {name: Sum(field) for name, field in fields.items()}
-    extra = ("start", "end", "next_revisit_on") if split else ("start", "end")
-    for row in metrics.grouped(rows, keys, summed, extra=extra):
-        span = (_date(row.pop("start")), _date(row.pop("end")))
-        next_on = _date(row.pop("next_revisit_on", None))
-        i, p = plan_of[span]
-        still_last = next_on is None or next_on > p.period.end
+    for row in metrics.grouped(rows, keys, summed, extra=("start", "end", "still_last") if split else ("start", "end")):
+        i, p = plan_of[(_date(row.pop("start")), _date(row.pop("end")))]
+        still_last = row.pop("still_last", 1)
         out.append(
             {
                 (f"p{i}_{name}" if name in fields else name): count

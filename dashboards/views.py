@@ -55,22 +55,22 @@ def home(request):
 # --- The leaders' numbers --------------------------------------------------------------------------
 
 
-def _metric_url(period: Period, measure: str, part: str, dimension: str | None = None, key: str | None = None):
-    params = {"measure": measure, "part": part, **period.as_query()}
-    if dimension:
-        params.update(dim=dimension, key=key)
-    return f"{reverse('dashboards:metric_cases')}?{urlencode(params)}"
-
-
 def _cells(period: Period, figures: dict, dimension: str | None = None, key: str | None = None) -> list[dict]:
-    """What a row of the numbers page shows per measure: the figure and the links behind it."""
+    """What a row of the numbers page shows per measure: the figure and the links behind it (the cases of
+    ``metric_cases``). A page has a thousand links: the path and the shared parameters are written once."""
+    path, shared = reverse("dashboards:metric_cases"), urlencode(period.as_query())
+    group = f"&{urlencode({'dim': dimension, 'key': key})}" if dimension else ""
+
+    def url(measure: str, part: str) -> str:
+        return f"{path}?measure={measure}&part={part}&{shared}{group}"
+
     return [
         {
             "measure": m,
             "figure": figures[m.key],
-            "numerator_url": _metric_url(period, m.key, "numerator", dimension, key),
-            "denominator_url": _metric_url(period, m.key, "denominator", dimension, key),
-            "missed_url": _metric_url(period, m.key, "missed", dimension, key),
+            "numerator_url": url(m.key, "numerator"),
+            "denominator_url": url(m.key, "denominator"),
+            "missed_url": url(m.key, "missed"),
         }
         for m in metrics.MEASURES
     ]
