@@ -67,7 +67,7 @@ from typing import TypeVar
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from dashboards import summaries
@@ -408,23 +408,21 @@ def _counted_rows(plans: list[summaries.Plan], today: dt.date, keys=()) -> list[
 def _last_revisits_by_period(plans: list[summaries.Plan]) -> QuerySet:
     """Each case's last revisit event in each plan's period (the periods do not overlap), of those in the
     plan's ``ranges``, annotated with the index of its plan as ``period``: ``_last_revisits_in`` for many
-    periods at once. Only the events of the ranges are read; a later revisit of the same case is one with
-    a higher id before the end of the same period."""
-
-    def in_plans(span_of) -> tuple[Q, Case]:
-        spans = [span_of(p) for p in plans]
-        index = Case(*(When(_in(span, "created_at"), then=Value(i)) for i, span in enumerate(spans)))
-        return reduce(or_, (_in(span, "created_at") for span in spans)), index
-
+    periods at once. A counted revisit is its case's last in the period when the case's next revisit (the
+    next higher id) comes after the period ends: only the ranges' events are read, and the next revisit is
+    looked up per event by its case (a hash of every revisit of a year took longer for the cut ends of a
+    custom period)."""
     revisits = PetitionEvent.objects.filter(action=Action.REVISIT)
-    where, index = in_plans(lambda p: p.ranges)
-    counted = revisits.filter(where).annotate(period=index)
-    # A later revisit of a counted one is after the plan's first range begins.
-    where, index = in_plans(lambda p: Period(p.ranges[0].start, p.period.end))
-    later = revisits.filter(where, petition_id=OuterRef("petition_id"), pk__gt=OuterRef("pk"))
-    if len(plans) > 1:
-        later = later.annotate(period=index).filter(period=OuterRef("period"))
-    return counted.filter(~Exists(later)).order_by()
+    counted = revisits.filter(reduce(or_, (_in(p.ranges, "created_at") for p in plans))).annotate(
+        period=Case(*(When(_in(p.ranges, "created_at"), then=Value(i)) for i, p in enumerate(plans)))
+    )
+    following = revisits.filter(petition_id=OuterRef("petition_id"), pk__gt=OuterRef("pk")).order_by("pk")
+    period_end = Case(*(When(period=i, then=Value(p.period.end_at)) for i, p in enumerate(plans)))
+    return (
+        counted.annotate(next_at=Subquery(following.values("created_at")[:1]))
+        .filter(Q(next_at__isnull=True) | Q(next_at__gte=period_end))
+        .order_by()
+    )
 
 
 # --- Groupings -------------------------------------------------------------------------------------
