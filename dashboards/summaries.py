@@ -3,8 +3,8 @@
 A county has 500,000 cases; a year of them is 170,000, and counting them takes seconds on every look. But
 the seven measures of a period are sums over its days (each measure counts a case on the day of one of its
 dates), so the counts of a past span can be kept and added up. The spans kept are the past calendar months
-and the past days of the current month: a year is a dozen months, a few days and today. Two things make
-the sum exact:
+and, for the last year, the past days: a year is a dozen months, the days at its ends and today. Two things
+make the sum exact:
 
 * **Currency.** A measure counts the cases as they are now, so a span's counts change whenever one of its
   cases does. ``petitions.workflow`` bumps the ``DayVersion`` of each day the case counts on, before and
@@ -58,17 +58,26 @@ def count_fields() -> dict[str, str]:
     return names
 
 
+def days_kept_from(today: dt.date) -> dt.date:
+    """The first day kept on its own: the first of the month a year before today's (a custom period of a
+    year or less then has its cut ends kept too)."""
+    first = today.replace(day=1)
+    return first.replace(year=first.year - 1)
+
+
 def spans_in(period: Period, today: dt.date) -> list[Period]:
     """The spans of ``period`` that can be kept, in order: its whole calendar months before today's month,
-    then its days of today's month before today."""
-    this_month = today.replace(day=1)
-    spans, month = [], period.start if period.start.day == 1 else next_month(period.start)
-    while next_month(month) - DAY <= period.end and month < this_month:
-        spans.append(Period.month(month.year, month.month))
-        month = next_month(month)
-    day = max(period.start, this_month)
-    while day <= period.end and day < today:
-        spans.append(Period(day, day))
+    and each of its other days before today (the cut ends, today's month) since ``days_kept_from``."""
+    this_month, days_from = today.replace(day=1), days_kept_from(today)
+    spans, day = [], period.start
+    while day <= period.end:
+        month_end = next_month(day) - DAY
+        if day.day == 1 and month_end <= period.end and day < this_month:
+            spans.append(Period.month(day.year, day.month))
+            day = month_end + DAY
+            continue
+        if days_from <= day < today:
+            spans.append(Period(day, day))
         day += DAY
     return spans
 
@@ -250,20 +259,27 @@ def build(span: Period, *, today: dt.date | None = None) -> SummaryBuild:
 
 
 def refresh(*, today: dt.date | None = None) -> list[Period]:
-    """Count again every span that can be kept and whose counts are missing or out of date, from the first
-    case to yesterday, and forget the days of past months (their months are kept whole). Returns the spans
-    counted (beat runs this every ten minutes; ``build_month_summaries``)."""
+    """Count again every span that can be kept and whose counts are missing or out of date: each month from
+    the first case's to last month, and each day from ``days_kept_from`` to yesterday; and forget the days
+    before that. Returns the spans counted (beat runs this every ten minutes; ``build_month_summaries``)."""
     today = today or timezone.localdate()
+    days_from = days_kept_from(today)
     with transaction.atomic():
-        stale_days = SummaryBuild.objects.filter(start=F("end"), start__lt=today.replace(day=1))
-        Summary.objects.filter(start=F("end"), start__lt=today.replace(day=1)).delete()
-        stale_days.delete()
+        Summary.objects.filter(start=F("end"), start__lt=days_from).delete()
+        SummaryBuild.objects.filter(start=F("end"), start__lt=days_from).delete()
     first = Petition.objects.order_by("received_at").values_list("received_at", flat=True).first()
     if first is None:
         return []
-    spans = spans_in(Period(timezone.localdate(first).replace(day=1), today), today)
-    current = current_spans(spans)
-    built = [span for span in spans if (span.start, span.end) not in current]
+    first = timezone.localdate(first)
+    months = []
+    if first.replace(day=1) < today.replace(day=1):
+        months = [s for s in spans_in(Period(first.replace(day=1), today - DAY), today) if s.end > s.start]
+    day, days = max(first, days_from), []
+    while day < today:
+        days.append(Period(day, day))
+        day += DAY
+    current = current_spans(months + days)
+    built = [span for span in months + days if (span.start, span.end) not in current]
     for span in built:
         build(span, today=today)
     return built

@@ -123,7 +123,19 @@ def half_year(township):
 
 
 MONTHS = [Period.month(2026, m) for m in range(1, 7)]
-JULY_DAYS = [Period(dt.date(2026, 7, d), dt.date(2026, 7, d)) for d in range(1, 15)]  # 1–14 July: before today
+
+
+def days(first: dt.date, last: dt.date) -> list[Period]:
+    return [Period(first + dt.timedelta(n), first + dt.timedelta(n)) for n in range((last - first).days + 1)]
+
+
+JULY_DAYS = days(dt.date(2026, 7, 1), dt.date(2026, 7, 14))
+
+
+def history_days() -> list[Period]:
+    """Each day from the first case's to yesterday: all within the last year, so all kept on their own."""
+    first = timezone.localdate(Petition.objects.order_by("received_at").first().received_at)
+    return days(first, dt.date(2026, 7, 14))
 
 
 def kept(period: Period) -> tuple:
@@ -149,11 +161,16 @@ def test_the_history_has_what_the_comparison_needs(half_year):
 
 def test_kept_spans_give_the_figures_counted_from_the_cases(half_year):
     counted = all_figures()
-    assert summaries.refresh(today=TODAY) == MONTHS + JULY_DAYS
+    assert summaries.refresh(today=TODAY) == MONTHS + history_days()
     assert Summary.objects.filter(grain=summaries.PLACE).exists()
     assert Summary.objects.filter(grain=summaries.TOPIC).exists()
     assert kept(Period.year(2026)) == (*MONTHS, *JULY_DAYS)
-    assert kept(Period(dt.date(2026, 1, 15), dt.date(2026, 4, 20))) == (MONTHS[1], MONTHS[2])
+    assert kept(Period(dt.date(2026, 1, 15), dt.date(2026, 4, 20))) == (
+        *days(dt.date(2026, 1, 15), dt.date(2026, 1, 31)),
+        MONTHS[1],
+        MONTHS[2],
+        *days(dt.date(2026, 4, 1), dt.date(2026, 4, 20)),
+    )
     assert kept(Period.month(2026, 7)) == tuple(JULY_DAYS)  # today is never kept
     assert all_figures() == counted
 
@@ -213,12 +230,12 @@ def test_a_change_during_a_build_leaves_the_span_out_of_date(half_year, township
     assert built.versions < versions
     assert month not in kept(Period.year(2026))
     monkeypatch.undo()
-    assert summaries.refresh(today=TODAY) == MONTHS + JULY_DAYS
+    assert summaries.refresh(today=TODAY) == MONTHS + history_days()  # that month again, and the rest
     assert month in kept(Period.year(2026))
 
 
 def test_refresh_counts_again_only_what_is_out_of_date(half_year, township):
-    assert len(summaries.refresh(today=TODAY)) == 6 + 14
+    assert len(summaries.refresh(today=TODAY)) == len(MONTHS + history_days())
     assert summaries.refresh(today=TODAY) == []
     p = Petition.objects.filter(status="assigned").first()
     township.sign(p, dt.datetime(2026, 7, 13, 9))
@@ -229,18 +246,18 @@ def test_refresh_counts_again_only_what_is_out_of_date(half_year, township):
     assert all(any(s.start <= d <= s.end for s in again) for d in days)
 
 
-def test_the_days_of_a_past_month_are_forgotten_once_it_is_kept_whole(half_year):
+def test_days_older_than_a_year_are_forgotten_and_their_months_kept(half_year):
     summaries.refresh(today=TODAY)
-    assert SummaryBuild.objects.filter(start=dt.date(2026, 7, 1), end=dt.date(2026, 7, 1)).exists()
-    august = dt.date(2026, 8, 5)
-    assert summaries.refresh(today=august) == [
-        Period.month(2026, 7),
-        *(Period(dt.date(2026, 8, d), dt.date(2026, 8, d)) for d in range(1, 5)),
+    assert SummaryBuild.objects.filter(start=dt.date(2026, 1, 10), end=dt.date(2026, 1, 10)).exists()
+    a_year_on = dt.date(2027, 2, 10)  # days are kept from 1 February 2026 on
+    assert summaries.refresh(today=a_year_on) == [
+        *(Period.month(2026, m) for m in range(7, 13)),
+        Period.month(2027, 1),
+        *days(dt.date(2026, 7, 15), dt.date(2027, 2, 9)),  # those before were counted already, and still are
     ]
-    assert list(SummaryBuild.objects.filter(start__month=7).values_list("start", "end")) == [
-        (dt.date(2026, 7, 1), dt.date(2026, 7, 31))
-    ]
-    assert not Summary.objects.filter(start__month=7, end=F("start")).exists()
+    assert not SummaryBuild.objects.filter(start=F("end"), start__lt=dt.date(2026, 2, 1)).exists()
+    assert not Summary.objects.filter(start=F("end"), start__lt=dt.date(2026, 2, 1)).exists()
+    assert SummaryBuild.objects.filter(start=dt.date(2026, 1, 1), end=dt.date(2026, 1, 31)).exists()
 
 
 def test_only_past_days_are_kept(half_year):
