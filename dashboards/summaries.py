@@ -118,13 +118,27 @@ def current_spans(spans: list[Period]) -> set[tuple[dt.date, dt.date]]:
 
 
 def plan(periods: list[Period], today: dt.date) -> list[Plan]:
-    """Each period's plan: its spans that can be kept and are current (one query for all the periods, none
-    when no period holds such a span), and the days around them."""
+    """Each period's plan: its spans that can be kept and are current, and the days around them. A month
+    whose counts moved (a case of one of its days changed since it was counted) is read from its days that
+    have not, when it is within the last year. One query for all the periods, none when no period holds a
+    span that can be kept."""
+    days_from = days_kept_from(today)
     candidates = [spans_in(p, today) for p in periods]
-    current = current_spans([s for spans in candidates for s in spans])
+    days_of = {
+        s: [Period(s.start + DAY * n, s.start + DAY * n) for n in range((s.end - s.start).days + 1)]
+        for spans in candidates
+        for s in spans
+        if s.end > s.start and s.start >= days_from
+    }
+    current = current_spans([s for spans in candidates for s in spans] + [d for ds in days_of.values() for d in ds])
     plans = []
     for period, spans in zip(periods, candidates, strict=True):
-        kept = [s for s in spans if (s.start, s.end) in current]
+        kept = []
+        for span in spans:
+            if (span.start, span.end) in current:
+                kept.append(span)
+            else:
+                kept += [day for day in days_of.get(span, ()) if (day.start, day.end) in current]
         ranges, cursor = [], period.start
         for span in kept:
             if cursor < span.start:

@@ -202,6 +202,10 @@ def test_a_change_to_a_case_stops_its_spans_being_read_from_kept_counts(half_yea
     touched = {d for p in open_cases + replied for d in workflow._counted_days(p)}
     assert dt.date(2026, 7, 10) in touched
     assert not touched & covered(Period.year(2026))
+    # A month with a touched day is read from its other days.
+    march = {dt.date(2026, 3, 1) + dt.timedelta(n) for n in range(31)}
+    assert march & touched
+    assert covered(Period.year(2026)) & march == march - touched
 
     after = all_figures()
     assert after != before  # the change shows in the figures …
