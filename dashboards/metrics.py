@@ -352,9 +352,9 @@ def compute(period: Period, *, today: dt.date | None = None, k: float | None = N
 
 def compute_many(periods: list[Period], *, today: dt.date | None = None, k: float | None = None) -> list[dict]:
     """The seven measures for several periods that do not overlap (a trend, a month beside the one before),
-    each counted as ``summaries.plan`` says: its kept spans from their ``Summary`` rows (one query
-    for all the periods), the rest from the cases and the revisit events (two queries for all the periods),
-    after one query that finds the kept months. None of the three runs when it has nothing to read."""
+    each counted as ``summaries.plan`` says: its kept spans from their ``Summary`` rows
+    (``summaries.kept_rows``), the rest from the cases and the revisit events (two queries for all the
+    periods), after one query that finds the kept spans. None of them runs when it has nothing to read."""
     k = basic_weight() if k is None else k
     ordered = sorted(periods, key=lambda p: p.start)
     if any(a.end >= b.start for a, b in zip(ordered, ordered[1:], strict=False)):
