@@ -13,9 +13,9 @@ grouped queries with conditional aggregates (never a loop per village or departm
   the events instead: one row per revisited case (its last revisit event in P), the verdict read from the
   event's data (``REVISIT_COUNTS``). A test checks every count against its drill-down list.
 
-The counts of past months and of this month's past days are kept (``dashboards.summaries``): a long period
-reads those spans from them and counts only the rest (today, cut ends) from the cases (``compute_many``,
-``compute_by_many``), with the same figures.
+The counts of past months and of the past days of the last year are kept (``dashboards.summaries``): a long
+period reads those spans from them and counts only the rest (today, a span whose cases just changed) from the
+cases (``compute_many``, ``compute_by_many``), with the same figures.
 
 A measure counts **cases**, each at most once per period. The states are those the case is in now (the
 figures of a past month can still move while its cases do: a late reply lands in the month it was given).

@@ -76,7 +76,7 @@ class MonthlyReport(models.Model):
 class Summary(models.Model):
     """The counts of the leaders' seven measures (dashboards.metrics) over one span for one group of cases, so
     that a year is read from a few thousand of these rows instead of from every case it counts. A span is a
-    past calendar month, or one past day of the current month (``start`` = ``end``).
+    past calendar month, or one past day of the last year (``start`` = ``end``).
 
     ``grain`` says how the span is grouped: by village and lead department (``place``: the overall figures
     and the village and department groupings) or by category and channel (``topic``: the subject and

@@ -1,6 +1,6 @@
 """python manage.py build_month_summaries [--all]
 
-Counts the leaders' numbers of every past month, and every past day of this month, whose kept counts are
+Counts the leaders' numbers of every past month, and every past day of the last year, whose kept counts are
 missing or out of date (what beat does every ten minutes), or of all of them with ``--all``. Run it once after
 loading cases by other means than the app (a bulk load): such cases change no day's version.
 """
