@@ -412,17 +412,23 @@ def _last_revisits_by_period(plans: list[summaries.Plan]) -> QuerySet:
     next higher id) comes after the period ends: only the ranges' events are read, and the next revisit is
     looked up per event by its case (a hash of every revisit of a year took longer for the cut ends of a
     custom period)."""
-    revisits = PetitionEvent.objects.filter(action=Action.REVISIT)
-    counted = revisits.filter(reduce(or_, (_in(p.ranges, "created_at") for p in plans))).annotate(
-        period=Case(*(When(_in(p.ranges, "created_at"), then=Value(i)) for i, p in enumerate(plans)))
-    )
-    following = revisits.filter(petition_id=OuterRef("petition_id"), pk__gt=OuterRef("pk")).order_by("pk")
+    counted = PetitionEvent.objects.filter(
+        reduce(or_, (_in(p.ranges, "created_at") for p in plans)), action=Action.REVISIT
+    ).annotate(period=Case(*(When(_in(p.ranges, "created_at"), then=Value(i)) for i, p in enumerate(plans))))
     period_end = Case(*(When(period=i, then=Value(p.period.end_at)) for i, p in enumerate(plans)))
     return (
-        counted.annotate(next_at=Subquery(following.values("created_at")[:1]))
+        counted.annotate(next_at=next_revisit_at())
         .filter(Q(next_at__isnull=True) | Q(next_at__gte=period_end))
         .order_by()
     )
+
+
+def next_revisit_at() -> Subquery:
+    """For a revisit event, the time of its case's next revisit (the next higher id), or null."""
+    following = PetitionEvent.objects.filter(
+        action=Action.REVISIT, petition_id=OuterRef("petition_id"), pk__gt=OuterRef("pk")
+    ).order_by("pk")
+    return Subquery(following.values("created_at")[:1])
 
 
 # --- Groupings -------------------------------------------------------------------------------------

@@ -36,8 +36,7 @@ from django.utils import timezone
 
 from dashboards.models import Summary, SummaryBuild
 from dashboards.periods import Period, next_month
-from petitions.choices import Action
-from petitions.models import DayVersion, Petition, PetitionEvent
+from petitions.models import DayVersion, Petition
 
 PLACE = Summary.Grain.PLACE
 TOPIC = Summary.Grain.TOPIC
@@ -207,12 +206,7 @@ def _rows_of(span: Period, grain: str, today: dt.date) -> list[Summary]:
 
     keys = GRAIN_KEYS[grain]
     parts = metrics.measure_parts(span, today)
-    later = PetitionEvent.objects.filter(
-        action=Action.REVISIT, petition_id=OuterRef("petition_id"), pk__gt=OuterRef("pk")
-    )
-    last = metrics._last_revisits_in(span).annotate(
-        next_revisit_on=TruncDate(Subquery(later.order_by("pk").values("created_at")[:1]))
-    )
+    last = metrics._last_revisits_in(span).annotate(next_revisit_on=TruncDate(metrics.next_revisit_at()))
     rows = metrics.grouped(Petition.objects.filter(metrics.relevant(parts)), keys, metrics._case_aggregates(parts))
     rows += metrics.grouped(last, keys, metrics._revisit_aggregates(), prefix="petition__", extra=("next_revisit_on",))
     fields = count_fields()

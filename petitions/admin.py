@@ -30,8 +30,10 @@ class DepartmentAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
+        if not (change and "kind" in form.changed_data):
+            return
         first = Petition.objects.order_by("received_at").values_list("received_at", flat=True).first()
-        if change and "kind" in form.changed_data and first:
+        if first:
             # 化解在村率 counts the cases led by a village committee: every kept count (dashboards.summaries) is
             # out of date, and the figures are counted from the cases until the counts are kept again.
             workflow.all_days_changed(timezone.localdate(first), timezone.localdate())
