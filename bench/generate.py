@@ -1144,7 +1144,6 @@ def load_publications(now: dt.datetime, log=print) -> int:
             subject=subject,
             department_name=department,
             received_on=local_date(received),
-            finished_on=local_date(closed),
             is_published=True,
             published_at=when,
             published_by_id=leader,

@@ -10,9 +10,9 @@ database in chunks, so memory stays flat whatever the month holds), the sheets
 * 走访统计 — visits per cadre and village, contact-household coverage, then per village;
 * 回访满意度 — revisited cases and their satisfaction by lead department.
 
-**The petitioner is always masked in the file** (surname + 某, e.g. 张某; an accusation's petitioner as
-（保密）), whoever asked for it: a stored file travels — it is downloaded, mailed and printed — beyond the
-role that requested it, so it carries no names, phones or ID numbers.
+**The petitioner is always masked in the file** (``petitions.identity.for_file``: 张某, 欧阳某; an
+accusation's petitioner as （身份保密）), whoever asked for it: a stored file travels — it is downloaded,
+mailed and printed — beyond the role that requested it, so it carries no names, phones or ID numbers.
 
 The function touches no report row and sends nothing; ``dashboards.services`` stores and announces it.
 """
@@ -34,6 +34,7 @@ from openpyxl.styles import Alignment, Font
 from dashboards import metrics
 from dashboards.periods import Period
 from minqing.access import Scope
+from petitions import identity
 from petitions.choices import RUNNING_STATUSES, Action, Channel, Satisfaction, Status
 from petitions.models import Category, Petition, PetitionEvent
 
@@ -88,14 +89,6 @@ STATUS_LABELS = dict(Status.choices)
 CHANNEL_LABELS = dict(Channel.choices)
 KIND_LABELS = dict(Category.Kind.choices)
 SATISFACTION_LABELS = dict(Satisfaction.choices)
-
-
-def mask_petitioner(name: str, *, accusation: bool = False) -> str:
-    """张三 → 张某; an accusation's petitioner → （保密）; nothing → empty."""
-    name = (name or "").strip()
-    if accusation:
-        return "（保密）"
-    return f"{name[0]}某" if name else ""
 
 
 @dataclass
@@ -288,7 +281,7 @@ def _details(ws, period: Period, today: dt.date, report: Callable[[float], None]
                 _local_date(received),
                 CHANNEL_LABELS.get(channel, channel),
                 village or "",
-                mask_petitioner(name, accusation=kind == Category.Kind.ACCUSATION),
+                identity.for_file(name, accusation=kind == Category.Kind.ACCUSATION),
                 KIND_LABELS.get(kind, kind),
                 subject,
                 summary,

@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 
 from households.models import Group, Household, HouseholdEvent, Person, SensitiveAccessLog, Tag, Village
+from households.services import sensitive_access_record
 
 
 class GroupInline(admin.TabularInline):
@@ -31,12 +33,33 @@ class PersonInline(admin.TabularInline):
 @admin.register(Household)
 class HouseholdAdmin(admin.ModelAdmin):
     list_display = ["household_no", "head_name", "village", "group", "phone"]
-    list_filter = ["village"]
+    list_filter = ["village", "tags"]
     search_fields = ["household_no", "head_name", "head_id_number", "phone"]
     list_select_related = ["village", "group"]
     raw_id_fields = ["contact_cadre"]
     filter_horizontal = ["tags"]
     inlines = [PersonInline]
+
+    # Reading a household's sensitive tags here is logged as on the ledger's own pages (households/views.py).
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        household = Household.objects.filter(pk=unquote(object_id)).first() if object_id.isdigit() else None
+        if household is not None and response.status_code == 200 and household.has_sensitive_tags():
+            sensitive_access_record(
+                user=request.user, action=SensitiveAccessLog.Action.VIEW, household=household, note="管理后台"
+            )
+        return response
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        ids = [v for key, value in request.GET.items() if key.startswith("tags") for v in value.split(",")]
+        ids = [int(v) for v in ids if v.isdigit()]
+        for tag in Tag.objects.filter(pk__in=ids, sensitive=True) if ids else ():
+            sensitive_access_record(
+                user=request.user, action=SensitiveAccessLog.Action.FILTER, note=f"管理后台按“{tag.name}”筛选户"
+            )
+        return response
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

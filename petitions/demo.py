@@ -232,7 +232,8 @@ def _make_case(n: int, spec, users, now, made):
         village=village,
         category=category,
         summary=summary,
-        content=f"{summary}。{name}反映：{summary}，希望尽快解决。",
+        # An accusation's text never names its petitioner (petitions.identity hides who, not what is written).
+        content=f"{summary}。{'检举人' if category.is_accusation else name}反映：{summary}，希望尽快解决。",
         head_count=heads,
         representatives=[
             {"name": SURNAMES[(n + k) % len(SURNAMES)] + GIVEN[(n + k) % len(GIVEN)]} for k in range(min(heads, 5))

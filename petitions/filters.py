@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from households.models import Village
 from minqing.widgets import FastSelect
+from petitions.identity import identity_visible
 from petitions.models import Category, Channel, Department, Petition, Status
 from petitions.numbers import normalize_tracking_number
 
@@ -64,10 +65,10 @@ class PetitionFilter(django_filters.FilterSet):
         if number:
             query |= Q(tracking_number=number)
         # Names and phones only where the reader may see them (an accusation hides its petitioner).
-        identity = Q(petitioner_name__icontains=value) | Q(petitioner_phone__contains=value)
-        if not self.request.scope.is_center:
-            identity &= ~Q(category__kind=Category.Kind.ACCUSATION)
-        return queryset.filter(query | identity)
+        person = (Q(petitioner_name__icontains=value) | Q(petitioner_phone__contains=value)) & identity_visible(
+            self.request.scope
+        )
+        return queryset.filter(query | person)
 
     def by_department(self, queryset, name, value):
         if not value:

@@ -13,7 +13,7 @@ from households.idcard import parse_id_number
 from households.models import Household, Village
 from households.phones import normalize_phone
 from minqing.widgets import FastSelect, FastSelectMultiple
-from petitions import public
+from petitions import identity
 from petitions.models import Attachment, Category, Channel, Department, Petition, Publication, Reply
 from petitions.numbers import normalize_tracking_number
 from petitions.uploads import MAX_FILES, validate_upload
@@ -106,6 +106,9 @@ class IntakeForm(forms.Form):
     )
     # 重复访: what the clerk decided about the likely repeats shown ("" = not asked yet).
     repeat_choice = forms.CharField(required=False, widget=forms.HiddenInput)
+    # An accusation's text naming its petitioner: shown only after the warning, to keep the text as it is.
+    keep_identity_in_text = forms.BooleanField(label="确认保留上述文字（承办单位和村里会看到这段内容）", required=False)
+    identity_warning = False
 
     def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
@@ -159,7 +162,29 @@ class IntakeForm(forms.Form):
         ]
         if data["representatives"] and (data.get("head_count") or 1) < 5:
             self.add_error("head_count", "登记集体访代表时，来访人数应为5人及以上。")
+        self._warn_identity_in_accusation(data)
         return data
+
+    def _warn_identity_in_accusation(self, data) -> None:
+        """An accusation hides its petitioner from the departments and villages (petitions.identity), but not
+        its summary and content: a name or phone written there would give the accuser away."""
+        category = data.get("category")
+        if not category or not category.is_accusation or data.get("keep_identity_in_text"):
+            return
+        people = [{"name": data.get("petitioner_name"), "phone": data.get("petitioner_phone")}]
+        people += data["representatives"]
+        found = identity.mentioned_in(
+            f"{data.get('summary', '')}\n{data.get('content', '')}",
+            names=[p.get("name") or "" for p in people],
+            phones=[p.get("phone") or "" for p in people if p.get("phone")],
+        )
+        if found:
+            self.identity_warning = True
+            self.add_error(
+                "content",
+                f"检举控告的摘要或内容中出现了诉求人的姓名或电话（{found}）。检举人身份须保密，"
+                "承办单位和村里看得到这段文字：请删去后再登记；确需保留，请勾选下方“确认保留”。",
+            )
 
     def is_valid(self):
         valid = super().is_valid()
@@ -357,7 +382,7 @@ class PublishForm(ActionForm):
                 self.initial.update(
                     public_summary=reply.facts, decision=reply.decision, result=reply.content or reply.facts
                 )
-        refusal = public.may_consent(petition)
+        refusal = identity.may_consent(petition)
         if refusal:
             self.fields["consent"].disabled = True
             self.fields["consent"].help_text = refusal
@@ -366,7 +391,7 @@ class PublishForm(ActionForm):
             '<div class="alert alert-warning" id="publish-warning"><strong>请改写后再公示。</strong>'
             "以下内容由答复意见预填，仅供参考。公示栏面向群众：不得照录诉求人原话，不得出现姓名、电话、身份证号、"
             "低保等家庭或人员类别，不得涉及未成年人信息。公示时诉求人显示为“{}”。</div>",
-            public.public_petitioner(petition, consent=False),
+            identity.for_public(petition, consent=False),
         )
         self.helper.layout = Layout(HTML(warning), "public_summary", "decision", "result", "consent", "consent_note")
 

@@ -563,7 +563,8 @@ class Publication(models.Model):
     """公示: what the public board (公示栏) shows of one case, as a leader approved it (domain.md, the public board).
 
     The summary and result are written for the public by staff, never the petitioner's own words; the village,
-    subject, department and dates are copied in at publication, so the board shows what was approved. The
+    subject, department and date received are copied in at publication, so the board shows what was approved;
+    the dates of the reply and of the closing are the case's own (a case closed later shows its 办结日期). The
     petitioner's name appears only masked (张某) unless ``name_consent`` records a separate written consent.
     Written only by ``workflow.petition_publish`` / ``petition_unpublish`` (each one event in the case's
     history); the public pages read it only through ``petitions/public.py``, which applies the masking.
@@ -584,7 +585,6 @@ class Publication(models.Model):
     subject = models.CharField("诉求事项", max_length=30)
     department_name = models.CharField("承办单位", max_length=50, blank=True)
     received_on = models.DateField("受理日期")
-    finished_on = models.DateField("办结日期", null=True, blank=True)
 
     is_published = models.BooleanField("公示中", default=False)
     published_at = models.DateTimeField("公示时间", null=True, blank=True)

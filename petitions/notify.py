@@ -13,7 +13,7 @@ title, the audiences and whether an SMS goes too. Everything else here is plumbi
 
 The actor is never told about their own action. For an accusation (检举控告) no message carries the
 summary or notes, only the tracking number: messages are also emailed, and the handling department
-does not see who the petitioner is (petitions/access.py). No message names the petitioner.
+does not see who the petitioner is (petitions/identity.py). No message names the petitioner.
 """
 
 from __future__ import annotations
@@ -64,6 +64,14 @@ def leaders(petition: Petition, event: PetitionEvent | None = None) -> list:
     return list(get_user_model().objects.filter(groups__name=Role.LEADER, is_active=True).distinct())
 
 
+def publisher(petition: Petition, event: PetitionEvent | None = None) -> list:
+    """The leader who approved the case's public notice (公示)."""
+    try:
+        return _active([petition.publication.published_by])
+    except Petition.publication.RelatedObjectDoesNotExist:
+        return []
+
+
 def village_liaisons(petition: Petition, event: PetitionEvent | None = None) -> list:
     """The liaisons (村联络员) of the case's village, who do its revisit."""
     return _active(petition.village.liaisons.all()) if petition.village_id else []
@@ -76,6 +84,7 @@ AUDIENCES: dict[str, Callable[[Petition, PetitionEvent | None], list]] = {
     "leaders": leaders,
     "registered_by": registered_by,
     "liaisons": village_liaisons,
+    "publisher": publisher,
 }
 
 
@@ -162,6 +171,14 @@ RULES: dict[str, Rule] = {
         "回访不满意，诉求重办：{case}",
         ("department",),
         body=lambda p, e: f"新的答复期限：{_date(p.reply_by)}" + (f"\n回访意见：{e.note}" if e.note else ""),
+        when=lambda e: bool(e.data.get("reopened")),
+    ),
+    # A published case reopened by an unsatisfied revisit left the board (workflow._take_off_board_when_reopened).
+    Action.UNPUBLISH: Rule(
+        "petition.notice_withdrawn",
+        "公示已撤下，诉求重办：{case}",
+        ("publisher",),
+        body=lambda p, e: "群众回访不满意，诉求重新办理，原公示已撤下。重新答复后，请审核新的公示内容。",
         when=lambda e: bool(e.data.get("reopened")),
     ),
 }
@@ -312,6 +329,7 @@ def _with_message_data(queryset):
         "event__petition__lead_department",
         "event__petition__routed_by",
         "event__petition__village",
+        "event__petition__publication__published_by",
     ).prefetch_related(
         "event__petition__lead_department__staff",
         "event__petition__assisting_departments__staff",

@@ -1,7 +1,7 @@
 """What the public sees (domain.md, the public board and privacy; style.md B9).
 
 The public pages, the Atom feed and the JSON never receive a ``Petition`` or a ``Publication``: they
-render the plain dictionaries built here, and masking happens in exactly these functions:
+render the plain dictionaries built here (the petitioner masked by ``petitions.identity``):
 
 - ``public_notice(publication)``: one entry of the notice board (公示栏). The petitioner is a surname
   with 某 (张某, 欧阳某) unless a separate written consent is recorded; nobody at all for an accusation
@@ -20,79 +20,20 @@ import datetime as dt
 import re
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 
-from households.idcard import parse_id_number
+from petitions import identity
 from petitions.choices import Action, Channel, Status
-from petitions.models import Category, Petition, PetitionEvent, Publication, Reply
+from petitions.models import Petition, PetitionEvent, Publication, Reply
 from petitions.numbers import normalize_tracking_number
 
-# 复姓: the common compound surnames (《百家姓》 and today's registers). A name starting with one of
-# these keeps both characters: 欧阳娜娜 → 欧阳某.
-COMPOUND_SURNAMES = frozenset(
-    """
-    欧阳 太史 端木 上官 司马 东方 独孤 南宫 万俟 闻人 夏侯 诸葛 尉迟 公羊 赫连 澹台 皇甫 宗政 濮阳 公冶
-    太叔 申屠 公孙 慕容 仲孙 钟离 长孙 宇文 司徒 鲜于 司空 闾丘 子车 亓官 司寇 巫马 公西 颛孙 壤驷 公良
-    漆雕 乐正 宰父 谷梁 拓跋 夹谷 轩辕 令狐 段干 百里 呼延 东郭 南门 羊舌 微生 公户 公玉 公仪 梁丘 公仲
-    公上 公门 公山 公坚 左丘 公伯 西门 公祖 第五 公乘 贯丘 公皙 南荣 东里 东宫 仲长 子书 子桑 即墨 达奚
-    褚师 吴铭 单于 淳于 呼衍 纳兰 叱干 完颜
-    """.split()
-)
-
-HIDDEN_PETITIONER = "（不公开）"
-ADULT_AGE = 18
-
 _MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+# 区号 + number: 0851-87654321, (010) 12345678, 0571 1234567 (separators removed first).
+_LANDLINE = re.compile(r"(?<!\d)0\d{2,3}[2-9]\d{6,7}(?!\d)")
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _NOT_TEXT = re.compile(r"[\s\W_]+")
-
-
-# --- Masking ----------------------------------------------------------------------------------------
-
-
-def mask_name(name: str) -> str:
-    """张三 → 张某; 欧阳娜娜 → 欧阳某; "" → "". The given name never appears."""
-    name = (name or "").strip()
-    if not name:
-        return ""
-    surname = name[:2] if len(name) > 2 and name[:2] in COMPOUND_SURNAMES else name[:1]
-    return f"{surname}某"
-
-
-def is_minor(petition: Petition, on: dt.date | None = None) -> bool:
-    """Whether the petitioner was under 18 when the case came in, as far as their ID number tells."""
-    if not petition.petitioner_id_number:
-        return False
-    try:
-        birth = parse_id_number(petition.petitioner_id_number).birth_date
-    except ValidationError:
-        return False
-    on = on or timezone.localdate(petition.received_at)
-    age = on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
-    return age < ADULT_AGE
-
-
-def public_petitioner(petition: Petition, *, consent: bool) -> str:
-    """The petitioner as the board shows them: masked, the full name only with written consent, and nobody
-    for an accusation or a minor. A group visit (five or more people) adds the head count."""
-    if petition.category.kind == Category.Kind.ACCUSATION or is_minor(petition):
-        return HIDDEN_PETITIONER
-    name = petition.petitioner_name.strip() if consent else mask_name(petition.petitioner_name)
-    if petition.head_count >= 5:
-        name = f"{name}等{petition.head_count}人"
-    return name
-
-
-def may_consent(petition: Petition) -> str:
-    """ "" when a written consent to show the full name may be recorded, else the reason in Chinese."""
-    if petition.category.kind == Category.Kind.ACCUSATION:
-        return "检举控告类诉求的检举人信息一律保密，不能公开姓名。"
-    if is_minor(petition):
-        return "诉求人为未成年人，不能公开姓名。"
-    return ""
 
 
 # --- The board ----------------------------------------------------------------------------------------
@@ -115,12 +56,16 @@ def public_notice(publication: Publication) -> dict:
         "received_on": publication.received_on,
         "village": publication.village.name if publication.village_id else "",
         "subject": publication.subject,
-        "petitioner": public_petitioner(petition, consent=publication.name_consent),
+        "petitioner": identity.for_public(petition, consent=publication.name_consent),
         "summary": publication.public_summary,
         "decision": publication.get_decision_display() if publication.decision else "",
         "result": publication.result,
         "department": publication.department_name,
-        "finished_on": publication.finished_on,
+        # 答复日期 for a replied case, 办结日期 only once it is closed.
+        "replied_on": timezone.localdate(petition.replied_at) if petition.replied_at else None,
+        "finished_on": timezone.localdate(petition.closed_at)
+        if petition.status == Status.CLOSED and petition.closed_at
+        else None,
         "published_at": publication.published_at,
         "url": reverse("public:notice", args=[petition.tracking_number]),
     }
@@ -152,13 +97,11 @@ def public_text_problems(petition: Petition, texts: dict[str, str]) -> dict[str,
     """
     from households.models import Person, Tag
 
-    names = {petition.petitioner_name.strip(), *(r.name.strip() for r in petition.representatives.all())}
+    names = {petition.petitioner_name, *(r.name for r in petition.representatives.all())}
     if petition.household_id:
-        names.add(petition.household.head_name.strip())
-        names.update(
-            n.strip() for n in Person.objects.filter(household_id=petition.household_id).values_list("name", flat=True)
-        )
-    names = {n for n in names if len(n) >= 2}
+        names.add(petition.household.head_name)
+        names.update(Person.objects.filter(household_id=petition.household_id).values_list("name", flat=True))
+    names = {name.strip() for name in names}
     sensitive = list(Tag.objects.filter(sensitive=True).values_list("name", flat=True))
     own = [_plain(petition.summary), _plain(petition.content)]
     problems: dict[str, str] = {}
@@ -166,15 +109,13 @@ def public_text_problems(petition: Petition, texts: dict[str, str]) -> dict[str,
         plain = _plain(text)
         if not plain:
             continue
+        digits = identity.plain_digits(text)
+        found = identity.mentioned_in(text, names=names, phones=[petition.petitioner_phone])
         if plain in own or (len(own[1]) >= 8 and own[1] in plain):
             problems[field] = "不得照录诉求人原话：请改写为面向公众的摘要。"
-        elif name := next((n for n in sorted(names) if n in text), None):
-            problems[field] = f"公示内容不得出现诉求人或其家庭成员的姓名（{name}）。"
-        elif (
-            _MOBILE.search(re.sub(r"[\s-]", "", text))
-            or _ID_NUMBER.search(text)
-            or (petition.petitioner_phone and petition.petitioner_phone in re.sub(r"\D", "", text))
-        ):
+        elif found and found in names:
+            problems[field] = f"公示内容不得出现诉求人或其家庭成员的姓名（{found}）。"
+        elif found or _MOBILE.search(digits) or _LANDLINE.search(digits) or _ID_NUMBER.search(digits):
             problems[field] = "公示内容不得出现电话号码或身份证号。"
         elif tag := next((t for t in sensitive if t in text), None):
             problems[field] = f"公示内容不得出现“{tag}”等家庭或人员类别（敏感个人信息）。"

@@ -181,13 +181,14 @@ class NoticeFeed(Feed):
     def item_description(self, item):
         return format_html(
             "<p>诉求人：{}　受理日期：{}</p><p>{}</p><p>答复结论：{}</p>"
-            "<p>办理结果：{}</p><p>承办单位：{}　办结日期：{}</p>",
+            "<p>办理结果：{}</p><p>承办单位：{}　答复日期：{}　办结日期：{}</p>",
             item["petitioner"],
             item["received_on"],
             item["summary"],
             item["decision"] or "—",
             item["result"],
             item["department"] or "—",
+            item["replied_on"] or "—",
             item["finished_on"] or "—",
         )
 

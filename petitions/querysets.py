@@ -43,6 +43,13 @@ class PetitionQuerySet(models.QuerySet):
         ids = branches[0].union(*branches[1:]) if len(branches) > 1 else branches[0]
         return self.filter(pk__in=ids)
 
+    def linkable_to_person(self, scope: Scope):
+        """The visible cases whose petitioner ``scope`` may see (``petitions.identity``): what a list that ties
+        cases to a phone, an ID number or a household may show (the repeat check, a household's timeline)."""
+        from petitions.identity import identity_visible
+
+        return self.visible_to(scope).filter(identity_visible(scope))
+
     def with_list_data(self):
         """Everything a list row shows, in a constant number of queries."""
         return self.select_related("village", "category", "lead_department", "household").prefetch_related(

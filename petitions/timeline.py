@@ -2,7 +2,7 @@
 
 One entry when a case came in and one for each step that matters to the household (replies, revisits,
 closing and the side exits), from one query over the cases' events. An accusation (检举控告) appears
-only to those who may see its petitioner (petitions/access.py).
+only to those who may see its petitioner (petitions/identity.py).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 
 from households.timeline import TimelineEntry
 from petitions.choices import Action, Satisfaction, Status
-from petitions.models import Category, PetitionEvent
+from petitions.models import PetitionEvent
 
 #: The steps shown on a household's page besides the case coming in.
 SHOWN = {
@@ -39,9 +39,7 @@ def petition_entries(household, scope) -> Iterable[TimelineEntry]:
     """(household, scope) → entries, one query."""
     from petitions.models import Petition
 
-    petitions = Petition.objects.visible_to(scope).filter(household=household)
-    if not scope.is_center:
-        petitions = petitions.exclude(category__kind=Category.Kind.ACCUSATION)
+    petitions = Petition.objects.linkable_to_person(scope).filter(household=household)
     events = (
         PetitionEvent.objects.filter(petition__in=petitions, action__in=SHOWN)
         .select_related("petition", "petition__category")

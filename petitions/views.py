@@ -20,7 +20,6 @@ from households.models import Household
 from minqing.filters import as_id
 from minqing.roles import Role
 from petitions import deadlines, workflow
-from petitions.access import can_see_identity, petitioner_fields
 from petitions.choices import Action
 from petitions.filters import PetitionFilter
 from petitions.forms import (
@@ -40,6 +39,7 @@ from petitions.forms import (
     RouteForm,
     UnpublishForm,
 )
+from petitions.identity import can_see_identity, petitioner_fields
 from petitions.intake import parse_repeat_choice, petition_intake
 from petitions.models import Attachment, Petition, Status
 from petitions.querysets import find_likely_repeats
@@ -261,7 +261,7 @@ def intake_page(request, *, initial=None, after_register=None, template="petitio
             verb, repeat_pk = parse_repeat_choice(data.get("repeat_choice"))
             candidates = find_likely_repeats(
                 phone=data["petitioner_phone"], id_number=data["petitioner_id_number"], household=data["household"]
-            ).filter(pk__in=Petition.objects.visible_to(request.scope).values("pk"))[:10]
+            ).filter(pk__in=Petition.objects.linkable_to_person(request.scope).values("pk"))[:10]
             repeats = list(candidates)
             target = next((p for p in repeats if p.pk == repeat_pk), None)
             if repeats and not verb:
@@ -334,7 +334,7 @@ def repeat_check(request):
         phone=request.GET.get("petitioner_phone", ""),
         id_number=request.GET.get("petitioner_id_number", ""),
         household=household,
-    ).filter(pk__in=Petition.objects.visible_to(request.scope).values("pk"))[:10]
+    ).filter(pk__in=Petition.objects.linkable_to_person(request.scope).values("pk"))[:10]
     return render(request, "petitions/_repeats.html", {"repeats": repeats, "live": True})
 
 
@@ -352,6 +352,7 @@ def receipt(request, pk):
         "petitions/receipt.html",
         {
             "petition": petition,
+            "who": petitioner_fields(request.scope, petition, representatives=False),
             "lookup_url": lookup_url,
             "lookup_base": f"{base}/public/lookup/",
             "qr_svg": qr_svg,

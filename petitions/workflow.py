@@ -46,7 +46,7 @@ from households.idcard import normalize_id_number, parse_id_number
 from households.phones import normalize_phone
 from minqing.access import Scope, scope_for
 from minqing.roles import Role
-from petitions import deadlines, public
+from petitions import deadlines, identity, public
 from petitions.choices import OPEN_STATUSES, Action, Channel, Satisfaction, Status
 from petitions.models import (
     Attachment,
@@ -932,7 +932,36 @@ def petition_revisit(
         fields = {"closed_at": now, "closed_without_satisfaction": False}
         data["reopened"] = False
     with transaction.atomic():
-        return _apply(t, petition, by, to_status=to_status, fields=fields, note=note.strip(), data=data)
+        event = _apply(t, petition, by, to_status=to_status, fields=fields, note=note.strip(), data=data)
+        if to_status == Status.IN_PROGRESS:
+            _take_off_board_when_reopened(petition, by, now)
+    return event
+
+
+REOPENED_OFF_BOARD = "回访不满意，诉求重新办理，公示已撤下；重新答复后请再审核公示。"
+
+
+def _take_off_board_when_reopened(petition: Petition, by, now) -> None:
+    """A published case the petitioner is not satisfied with leaves the board in the reopening transaction:
+    the old result no longer stands. Its own 撤下公示 event tells the leader who published it
+    (petitions/notify.py) that a new notice waits for approval after the new reply."""
+    publication = _publication(petition)
+    if publication is None or not publication.is_published:
+        return
+    Publication.objects.filter(pk=publication.pk, is_published=True).update(
+        is_published=False, unpublished_at=now, unpublished_by=by, unpublish_reason=REOPENED_OFF_BOARD
+    )
+    publication.is_published, publication.unpublished_at = False, now
+    publication.unpublished_by, publication.unpublish_reason = by, REOPENED_OFF_BOARD
+    _event(
+        petition,
+        Action.UNPUBLISH,
+        by,
+        from_status=petition.status,
+        to_status=petition.status,
+        note=REOPENED_OFF_BOARD,
+        data={"publication_id": publication.pk, "reopened": True},
+    )
 
 
 def petition_close_with_reason(*, petition: Petition, by, reason: str) -> PetitionEvent:
@@ -1024,7 +1053,7 @@ def petition_publish(
     if decision and decision not in Reply.Decision.values:
         errors["decision"] = "请选择答复结论。"
     if consent:
-        if refusal := public.may_consent(petition):
+        if refusal := identity.may_consent(petition):
             errors["consent"] = refusal
         elif not consent_note.strip():
             errors["consent_note"] = "请注明书面同意书的签署和存档情况。"
@@ -1037,7 +1066,6 @@ def petition_publish(
     else:  # answered at the front desk
         department = settings.MINQING["CENTER_NAME"]
     now = timezone.now()
-    finished = petition.closed_at or petition.replied_at
     consent = bool(consent)
     fields = {
         "public_summary": public_summary.strip(),
@@ -1047,7 +1075,6 @@ def petition_publish(
         "subject": petition.category.subject,
         "department_name": department,
         "received_on": timezone.localdate(petition.received_at),
-        "finished_on": timezone.localdate(finished) if finished else None,
         "is_published": True,
         "published_at": now,
         "published_by": by,

@@ -107,7 +107,9 @@ class VisitQuerySet(models.QuerySet):
         return self.select_related("village", "created_by").prefetch_related(
             models.Prefetch("households", queryset=Household.objects.select_related("village", "group")),
             models.Prefetch("participants", queryset=get_user_model().objects.order_by("pk")),
-            "petitions",
+            models.Prefetch(
+                "petitions", queryset=apps.get_model("petitions", "Petition").objects.select_related("category")
+            ),
         )
 
     def in_month(self, month: Month):

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils.text import Truncator
 
 from households.timeline import TimelineEntry
-from petitions.models import Category
+from petitions.identity import identity_visible
 from visits.models import Revisit, Visit
 
 
@@ -42,10 +42,10 @@ def household_entries(household, scope) -> Iterable[TimelineEntry]:
             badge="走访" if not visit.needs_follow_up else "走访·需跟进",
             badge_class="text-bg-info" if not visit.needs_follow_up else "text-bg-warning",
         )
-    revisits = Revisit.objects.visible_to(scope).filter(petition__household=household, reached=False)
-    if not scope.is_center:
-        # An accusation's petitioner is known to the center only (petitions/access.py).
-        revisits = revisits.exclude(petition__category__kind=Category.Kind.ACCUSATION)
+    # An accusation's petitioner is known to the center only: its revisits are not tied to the household.
+    revisits = Revisit.objects.visible_to(scope).filter(
+        identity_visible(scope, prefix="petition__"), petition__household=household, reached=False
+    )
     for revisit in revisits.select_related("petition", "by").order_by("-created_at", "-pk"):
         by = revisit.by.get_full_name() or revisit.by.get_username()
         yield TimelineEntry(

@@ -20,7 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from households.models import Household
 from minqing.filters import as_id
-from petitions.access import petitioner_fields
+from petitions.identity import can_see_identity, petitioner_fields
 from petitions.models import Channel, Satisfaction
 from petitions.views import intake_page
 from petitions.workflow import TransitionError
@@ -123,6 +123,8 @@ def visit_detail(request, pk: int):
         "visits/visit_detail.html",
         {
             "visit": visit,
+            # A case raised here ties its petitioner to the households visited: an accusation's, for the center only.
+            "raised": [p for p in visit.petitions.all() if can_see_identity(request.scope, p)],
             "may_edit": may_edit_visit(request.scope, visit),
             # petitions.workflow lets reception and liaisons register cases (登记).
             "may_open_case": request.scope.has_role("reception", "liaison"),

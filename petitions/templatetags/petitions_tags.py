@@ -2,8 +2,8 @@
 
 from django import template
 
-from petitions.access import petitioner_fields
 from petitions.choices import Satisfaction, Status
+from petitions.identity import petitioner_fields
 
 register = template.Library()
 
@@ -34,20 +34,6 @@ def row_class(state: str) -> str:
 def petitioner(context, petition):
     """The petitioner as the reader may see them (an accusation hides them from departments)."""
     return petitioner_fields(context["request"].scope, petition, representatives=False)
-
-
-@register.filter
-def mask_phone(value: str) -> str:
-    """13812345678 → 138****5678."""
-    value = value or ""
-    return f"{value[:3]}****{value[-4:]}" if len(value) >= 8 else value
-
-
-@register.filter
-def mask_name(value: str) -> str:
-    """张三丰 → 张**."""
-    value = (value or "").strip()
-    return value[:1] + "*" * (len(value) - 1) if len(value) > 1 else value
 
 
 @register.filter

@@ -16,11 +16,12 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from dashboards import exports, services
-from dashboards.exports import SHEETS, build_monthly_workbook, mask_petitioner
+from dashboards.exports import SHEETS, build_monthly_workbook
 from dashboards.models import MonthlyReport
 from dashboards.periods import Period
 from dashboards.tasks import build_monthly_report, build_previous_month_report
 from notifications.models import Notification
+from petitions import identity
 from tests.conftest import requires_redis
 from tests.dashboards.conftest import TODAY, t
 from tests.visits.conftest import make_household, make_visit
@@ -96,16 +97,17 @@ def test_petitioner_is_masked_in_the_file(march, accusation_category, make_petit
     rows = read(out)["诉求明细"]
     by_number = {row[0]: row for row in rows[1:]}
     assert by_number[march["c1"].tracking_number][4] == "张某"
-    assert by_number[secret.tracking_number][4] == "（保密）"
+    assert by_number[secret.tracking_number][4] == identity.HIDDEN
     text = repr(rows)
     assert "张1" not in text and "李四" not in text
     assert march["c1"].petitioner_phone not in text
 
 
-def test_mask_petitioner():
-    assert mask_petitioner("张三丰") == "张某"
-    assert mask_petitioner("") == ""
-    assert mask_petitioner("王五", accusation=True) == "（保密）"
+def test_petitioner_in_a_file_is_masked_as_on_the_board():
+    assert identity.for_file("张三丰", accusation=False) == "张某"
+    assert identity.for_file("欧阳娜娜", accusation=False) == "欧阳某"
+    assert identity.for_file("", accusation=False) == ""
+    assert identity.for_file("王五", accusation=True) == identity.HIDDEN
 
 
 @pytest.mark.django_db

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from households.idcard import id_number_for
-from petitions import public, workflow
+from petitions import identity, public, workflow
 from petitions.models import Publication, Reply, Status
 
 SUMMARY = "反映生活困难，经民政办核实后已按政策纳入救助。"
@@ -22,6 +22,7 @@ NOTICE_KEYS = {
     "decision",
     "result",
     "department",
+    "replied_on",
     "finished_on",
     "published_at",
     "url",
@@ -43,7 +44,7 @@ NOTICE_KEYS = {
     ],
 )
 def test_mask_name_keeps_only_the_surname(name, masked):
-    assert public.mask_name(name) == masked
+    assert identity.mask_name(name) == masked
 
 
 def _published(make_petition, leader, state=Status.CLOSED, consent=False, **fields):
@@ -98,7 +99,7 @@ def test_an_accusation_shows_no_petitioner_even_if_a_consent_row_says_so(make_pe
     publication = _published(make_petition, leader, category=accusation_category, petitioner_name="张德明")
     Publication.objects.filter(pk=publication.pk).update(name_consent=True)  # never through the workflow
     publication = public.board_queryset().get(pk=publication.pk)
-    assert public.public_notice(publication)["petitioner"] == public.HIDDEN_PETITIONER
+    assert public.public_notice(publication)["petitioner"] == identity.HIDDEN
 
 
 @pytest.mark.django_db
@@ -106,7 +107,7 @@ def test_a_minor_is_never_named(make_petition, leader):
     minor = id_number_for("520100", dt.date.today().replace(year=dt.date.today().year - 15, day=1), 3)
     publication = _published(make_petition, leader, petitioner_name="张小雨", petitioner_id_number=minor)
     notice = public.public_notice(publication)
-    assert notice["petitioner"] == public.HIDDEN_PETITIONER
+    assert notice["petitioner"] == identity.HIDDEN
     assert "张" not in notice["petitioner"]
 
 

@@ -120,7 +120,6 @@ def many_on_board(make_petition, leader):
                 subject=p.category.subject,
                 department_name="民政办",
                 received_on=p.received_at.date(),
-                finished_on=p.received_at.date(),
                 is_published=True,
                 published_at=now - dt.timedelta(minutes=k),
                 published_by=leader,
@@ -211,11 +210,11 @@ def test_json_has_the_boards_fields_and_pages(published, client, monkeypatch):
         "decision": "支持",
         "result": "已办理。",
         "department": "民政办",
-        "finished_on": item["finished_on"],
+        "replied_on": timezone.localdate(cases[-1].replied_at).isoformat(),
+        "finished_on": timezone.localdate(cases[-1].closed_at).isoformat(),
         "published_at": item["published_at"],
         "url": f"http://testserver/public/notices/{cases[-1].tracking_number}/",
     }
-    dt.date.fromisoformat(item["finished_on"])
     assert data["next"] == "http://testserver/public/notices.json?page=2"
     second = json.loads(client.get(data["next"]).content)
     assert len(second["results"]) == 1 and second["next"] is None

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from households.idcard import id_number_for
 from households.models import Household, Person, Tag
+from notifications.models import Notification
 from minqing.access import scope_for
 from petitions import workflow
 from petitions.models import Action, Petition, PetitionEvent, Publication, Reply, Status
@@ -63,7 +64,6 @@ def test_publication_copies_the_case_facts_for_the_board(make_petition, leader, 
     assert publication.department_name == "民政办"
     assert publication.decision == Reply.Decision.SUPPORT  # the latest reply's, when none is given
     assert publication.received_on == timezone.localdate(petition.received_at)
-    assert publication.finished_on is not None
 
 
 @pytest.mark.django_db
@@ -173,14 +173,65 @@ def test_a_stale_copy_cannot_unpublish_twice(make_petition, leader):
 
 
 @pytest.mark.django_db
-def test_a_reopened_case_can_still_be_taken_off_the_board(make_petition, leader, reception):
+def test_a_reopened_case_leaves_the_board_in_the_same_transaction(make_petition, leader, reception, client):
     petition = make_petition(Status.REPLIED)
     publish(petition, leader)
+    assert petition.tracking_number in client.get(reverse("public:board")).content.decode()
     workflow.petition_revisit(petition=petition, by=reception, solved=False, satisfaction="unsatisfied")
     assert petition.status == Status.IN_PROGRESS
-    assert [t.action for t in available_actions(petition, scope_for(leader))].count(Action.UNPUBLISH) == 1
-    workflow.petition_unpublish(petition=petition, by=leader, reason="群众不满意，重新办理中。")
-    assert not Publication.objects.get(petition=petition).is_published
+    publication = Publication.objects.get(petition=petition)
+    assert not publication.is_published and publication.unpublished_by == reception
+    for url in (reverse("public:board"), reverse("public:feed"), reverse("public:notices_json")):
+        assert petition.tracking_number not in client.get(url).content.decode()
+    assert client.get(reverse("public:notice", args=[petition.tracking_number])).status_code == 404
+    off = petition.events.get(action=Action.UNPUBLISH)
+    assert off.actor == reception and off.data["reopened"] is True and "重新答复后" in off.note
+    # Nothing is left to take down by hand; after the new reply it may be published again.
+    assert Action.UNPUBLISH not in {t.action for t in available_actions(petition, scope_for(leader))}
+
+
+@pytest.mark.django_db
+def test_a_reopen_rolled_back_leaves_the_notice_on_the_board(make_petition, leader, reception, monkeypatch):
+    petition = make_petition(Status.REPLIED)
+    publish(petition, leader)
+
+    real_event = workflow._event
+
+    def fail_on_the_unpublish_event(petition, action, *args, **kwargs):
+        if action == Action.UNPUBLISH:
+            raise RuntimeError("disk full")
+        return real_event(petition, action, *args, **kwargs)
+
+    monkeypatch.setattr(workflow, "_event", fail_on_the_unpublish_event)
+    with pytest.raises(RuntimeError):
+        workflow.petition_revisit(petition=petition, by=reception, solved=False, satisfaction="unsatisfied")
+    assert Publication.objects.get(petition=petition).is_published
+    assert Petition.objects.get(pk=petition.pk).status == Status.REPLIED
+
+
+@pytest.mark.django_db
+def test_the_publishing_leader_is_told_a_new_notice_waits(
+    make_petition, leader, reception, django_capture_on_commit_callbacks
+):
+    petition = make_petition(Status.REPLIED)
+    publish(petition, leader)
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.petition_revisit(petition=petition, by=reception, solved=False, satisfaction="unsatisfied")
+    told = Notification.objects.get(recipient=leader, kind="petition.notice_withdrawn")
+    assert petition.tracking_number in told.title and "重新答复后" in told.body
+
+
+@pytest.mark.django_db
+def test_a_satisfied_revisit_keeps_the_notice_and_it_says_closed(make_petition, leader, reception, client):
+    petition = make_petition(Status.REPLIED)
+    publish(petition, leader)
+    page = client.get(reverse("public:notice", args=[petition.tracking_number])).content.decode()
+    assert "答复日期" in page and "办结日期" not in page
+    workflow.petition_revisit(petition=petition, by=reception, solved=True, satisfaction="satisfied")
+    page = client.get(reverse("public:notice", args=[petition.tracking_number])).content.decode()
+    assert "答复日期" in page and "办结日期" in page
+    item = client.get(reverse("public:notices_json")).json()["results"][0]
+    assert item["finished_on"] == timezone.localdate(Petition.objects.get(pk=petition.pk).closed_at).isoformat()
 
 
 @pytest.mark.django_db

@@ -190,7 +190,7 @@ def test_second_click_on_a_case_that_already_moved_gets_a_clear_message(client_a
 def test_handler_does_not_see_an_accusers_identity(client_as, make_petition, handler_minzheng, accusation_category):
     petition = make_petition("assigned", category=accusation_category, petitioner_name="钱多多")
     page = client_as(handler_minzheng).get(f"/petitions/{petition.pk}/").content.decode()
-    assert "钱多多" not in page and "检举人信息保密" in page
+    assert "钱多多" not in page and "身份保密" in page
     listing = client_as(handler_minzheng).get("/petitions/").content.decode()
     assert petition.tracking_number in listing and "钱多多" not in listing
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from minqing.access import scope_for
-from petitions.access import HIDDEN, can_see_identity, petitioner_fields
+from petitions.identity import HIDDEN, can_see_identity, petitioner_fields
 from petitions.models import Status
 from tests.conftest import make_user
 
