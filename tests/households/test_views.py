@@ -435,3 +435,24 @@ def test_export_follows_the_lists_filters(client_as, leader, ledger):
     response = client_as(leader).get(reverse("households:export"), {"q": "赵"})
     rows = list(load_workbook(BytesIO(response.content)).worksheets[0].values)
     assert [r[3] for r in rows[1:]] == ["赵六"]
+
+
+def test_reading_a_sensitive_household_in_the_admin_is_recorded(client_as, admin_user, ledger):
+    client = client_as(admin_user)
+    assert client.get(reverse("admin:households_household_change", args=[ledger["a"].pk])).status_code == 200
+    record = SensitiveAccessLog.objects.get()
+    assert (record.user, record.action, record.household, record.note) == (admin_user, "view", ledger["a"], "管理后台")
+    client.get(reverse("admin:households_household_change", args=[ledger["a2"].pk]))  # nothing sensitive
+    assert SensitiveAccessLog.objects.count() == 1
+
+
+def test_filtering_the_admins_household_list_by_a_sensitive_tag_is_recorded(client_as, admin_user, ledger):
+    client = client_as(admin_user)
+    changelist = reverse("admin:households_household_changelist")
+    assert client.get(changelist).status_code == 200
+    assert not SensitiveAccessLog.objects.exists()
+    response = client.get(changelist, {"tags__id__exact": ledger["dibao"].pk})
+    assert response.status_code == 200 and ledger["a"].head_name in response.content.decode()
+    record = SensitiveAccessLog.objects.get()
+    assert (record.user, record.action, record.household) == (admin_user, "filter", None)
+    assert "低保户" in record.note

@@ -38,3 +38,19 @@ def test_seed_demo_twice_changes_nothing_the_second_time(args):
     first = row_counts()
     call_command("seed_demo", *args, stdout=devnull)
     assert row_counts() == first
+
+
+@pytest.mark.django_db
+def test_the_demo_never_writes_an_accusers_name_or_phone_into_the_accusation():
+    from petitions import identity
+    from petitions.models import Category, Petition
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    accusations = Petition.objects.filter(category__kind=Category.Kind.ACCUSATION).prefetch_related("representatives")
+    assert accusations.exists()
+    for case in accusations:
+        people = [(case.petitioner_name, case.petitioner_phone)] + [
+            (r.name, r.phone) for r in case.representatives.all()
+        ]
+        text = f"{case.summary}\n{case.content}"
+        assert not identity.mentioned_in(text, names=[n for n, _ in people], phones=[p for _, p in people if p])

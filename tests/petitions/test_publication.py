@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from households.idcard import id_number_for
 from households.models import Household, Person, Tag
-from notifications.models import Notification
 from minqing.access import scope_for
+from notifications.models import Notification
 from petitions import workflow
 from petitions.models import Action, Petition, PetitionEvent, Publication, Reply, Status
 from petitions.workflow import TransitionError, available_actions
@@ -288,6 +288,12 @@ def test_names_phones_id_numbers_and_sensitive_tags_are_refused(make_petition, l
         "联系电话13800001234，已办理。": "电话",
         "身份证号52272219800101001X，已办理。": "身份证",
         "该户为低保户，已办理。": "低保户",
+        # Numbers dressed up: a landline, a dashed ID number, full-width digits, spaced digits.
+        "请致电0851-87654321了解。": "电话",
+        "请致电（0851）8765 4321了解。": "电话",
+        "身份证号522722-19800101-001X，已办理。": "身份证",
+        "联系电话１３８００００１２３４，已办理。": "电话",
+        "联系电话138 0000 1234，已办理。": "电话",
     }
     for text, word in cases.items():
         with pytest.raises(ValidationError) as error:
@@ -297,6 +303,15 @@ def test_names_phones_id_numbers_and_sensitive_tags_are_refused(make_petition, l
             publish(petition, leader, result=text)
         assert word in error.value.message_dict["result"][0], text
     assert not Publication.objects.exists()
+
+
+@pytest.mark.django_db
+def test_dates_and_amounts_are_not_mistaken_for_numbers_that_identify(make_petition, leader):
+    petition = make_petition(Status.REPLIED)
+    publish(
+        petition, leader, public_summary="2026-11-05起每月发放救助金1200元，共12个月。", result="已于2026年11月办结。"
+    )
+    assert Publication.objects.get(petition=petition).is_published
 
 
 @pytest.mark.django_db

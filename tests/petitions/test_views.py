@@ -36,6 +36,27 @@ def test_reception_registers_a_case_and_gets_the_receipt(client_as, reception, c
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("text", ["王大山反映：村主任截留补贴。", "村主任截留补贴，联系电话138-0013-8000。"])
+def test_an_accusation_naming_its_accuser_is_held_back_with_a_warning(
+    client_as, reception, accusation_category, village_a, text
+):
+    client = client_as(reception)
+    data = intake_data(accusation_category, village_a, content=text)
+    response = client.post("/petitions/new/", data)
+    assert response.status_code == 200 and not Petition.objects.exists()
+    assert "检举人身份须保密" in response.context["form"].errors["content"][0]
+    assert 'name="keep_identity_in_text"' in response.content.decode()
+    response = client.post("/petitions/new/", {**data, "keep_identity_in_text": "on"})
+    assert response.status_code == 302 and Petition.objects.get().content == text
+
+
+@pytest.mark.django_db
+def test_other_kinds_may_name_the_petitioner(client_as, reception, category, village_a):
+    client_as(reception).post("/petitions/new/", intake_data(category, village_a, content="王大山反映邻里纠纷。"))
+    assert Petition.objects.count() == 1
+
+
+@pytest.mark.django_db
 def test_answer_at_the_desk_records_the_reply_at_once(client_as, reception, category, village_a):
     data = intake_data(
         category, village_a, disposition="answer", reply_facts="已当场解释低保申请流程。", reply_decision="explained"
