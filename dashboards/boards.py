@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from petitions.choices import OPEN_STATUSES, RUNNING_STATUSES, Status
 from petitions.models import Petition, SupervisionNotice
+from petitions.querysets import overdue_on
 
 # --- Hot spots -------------------------------------------------------------------------------------
 
@@ -152,7 +153,7 @@ def supervision_cases(today: dt.date | None = None):
     latest = SupervisionNotice.objects.filter(petition=OuterRef("pk")).order_by("-created_at", "-pk")
     return (
         Petition.objects.filter(
-            Q(status__in=RUNNING_STATUSES, reply_by__lt=today) | Q(supervised=True, status__in=OPEN_STATUSES)
+            (Q(status__in=RUNNING_STATUSES) & overdue_on(today)) | Q(supervised=True, status__in=OPEN_STATUSES)
         )
         .select_related("village", "category", "lead_department")
         .annotate(

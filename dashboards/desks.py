@@ -16,7 +16,7 @@ from minqing.access import Scope
 from petitions.choices import OPEN_STATUSES, RUNNING_STATUSES, Status
 from petitions.deadlines import due_soon_until
 from petitions.models import ExtensionRequest, Petition
-from petitions.querysets import REPEAT_WINDOW_DAYS
+from petitions.querysets import REPEAT_WINDOW_DAYS, overdue_on
 
 RECENT = 8  # rows in a desk's short lists
 
@@ -83,7 +83,7 @@ def leader_desk(scope: Scope, today: dt.date) -> dict:
         .aggregate(
             instruction=Count("pk", filter=Q(status=Status.AWAITING_INSTRUCTION)),
             extensions=Count("pk", filter=Q(has_pending_extension=True)),
-            overdue=Count("pk", filter=running & Q(reply_by__lt=today)),
+            overdue=Count("pk", filter=running & overdue_on(today)),
             supervised=Count("pk", filter=Q(supervised=True, status__in=OPEN_STATUSES)),
             due_soon=Count("pk", filter=running & Q(reply_by__gte=today, reply_by__lte=soon)),
             registered=Count("pk", filter=Q(status=Status.REGISTERED)),
@@ -103,7 +103,7 @@ def handler_desk(scope: Scope, today: dt.date) -> dict:
     counts = visible.filter(status__in=OPEN_STATUSES).aggregate(
         to_sign=Count("pk", filter=Q(status=Status.ASSIGNED)),
         in_progress=Count("pk", filter=Q(status=Status.IN_PROGRESS)),
-        overdue=Count("pk", filter=running & Q(reply_by__lt=today)),
+        overdue=Count("pk", filter=running & overdue_on(today)),
         due_soon=Count("pk", filter=running & Q(reply_by__gte=today, reply_by__lte=soon)),
         supervised=Count("pk", filter=Q(supervised=True, status__in=OPEN_STATUSES)),
         reopened=Count("pk", filter=reopened),

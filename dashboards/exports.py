@@ -37,6 +37,7 @@ from minqing.access import Scope
 from petitions import identity
 from petitions.choices import RUNNING_STATUSES, Action, Channel, Satisfaction, Status
 from petitions.models import Category, Petition, PetitionEvent
+from petitions.querysets import overdue_on
 
 SHEETS = ["汇总", "诉求明细", "超期事项", "走访统计", "回访满意度"]
 
@@ -178,6 +179,21 @@ def _center_name() -> str:
     return getattr(settings, "MINQING", {}).get("CENTER_NAME", "民情信息中心")
 
 
+# --- Which cases are the month's ------------------------------------------------------------------
+
+#: The one rule by which the report's sheets and the reports page count a month's cases.
+RECEIVED_RULE = "按受理时间计入当月，不含已合并的重复登记"
+
+
+def received_in(period: Period):
+    """The month's cases: received (受理时间) in the month, merged duplicates (已合并) left out — they are
+    counted in the case they were merged into. 汇总's 本月受理, the rows of 诉求明细 and the reports page's
+    诉求件数 are all this count."""
+    return Petition.objects.filter(received_at__gte=period.start_at, received_at__lt=period.end_at).exclude(
+        status=Status.MERGED
+    )
+
+
 # --- 汇总 ------------------------------------------------------------------------------------------
 
 
@@ -209,16 +225,12 @@ def _summary(ws, period: Period, today: dt.date) -> int:
             ]
         )
         rows += 1
-    totals = (
-        Petition.objects.filter(received_at__gte=period.start_at, received_at__lt=period.end_at)
-        .exclude(status=Status.MERGED)
-        .aggregate(
-            total=Count("pk"),
-            **{value: Count("pk", filter=Q(channel=value)) for value in Channel.values},
-        )
+    totals = received_in(period).aggregate(
+        total=Count("pk"),
+        **{value: Count("pk", filter=Q(channel=value)) for value in Channel.values},
     )
     ws.append([])
-    ws.append([_cell(ws, "本月受理", BOLD), totals["total"], "件（不含已合并的重复登记）"])
+    ws.append([_cell(ws, "本月受理", BOLD), totals["total"], f"件（{RECEIVED_RULE}）"])
     ws.append(["其中", *[f"{label} {totals[value]}" for value, label in Channel.choices]])
     return rows
 
@@ -240,7 +252,7 @@ def _details(ws, period: Period, today: dt.date, report: Callable[[float], None]
     _columns(ws, DETAIL_COLUMNS)
     ws.freeze_panes = "A2"
     _header(ws, DETAIL_COLUMNS)
-    cases = Petition.objects.filter(received_at__gte=period.start_at, received_at__lt=period.end_at)
+    cases = received_in(period)
     total = cases.count() or 1
     satisfaction = _last_satisfaction(cases)
     rows = cases.order_by("received_at", "pk").values_list(
@@ -315,16 +327,16 @@ def _last_satisfaction(cases) -> dict[int, str]:
 
 
 def overdue_in(period: Period, today: dt.date) -> Q:
-    """Cases overdue at some time in the period, judged from their current state: the reply deadline fell
-    before the period's last day (and before today), and the case is still unreplied (assigned or in
-    progress), or its reply came after the deadline and not before the period began."""
-    cutoff = min(period.end, today - dt.timedelta(days=1))
+    """Cases overdue on some day of the period up to today, by the one rule of ``petitions.querysets.overdue_on``
+    (overdue from the day after the deadline), judged from their current state: still unreplied (assigned or
+    in progress), or replied after the deadline and not before the period began."""
     late_reply = Q(
         status__in=[Status.REPLIED, Status.CLOSED],
         replied_at__gte=period.start_at,
         replied_at__date__gt=F("reply_by"),
     )
-    return Q(reply_by__isnull=False, reply_by__lte=cutoff) & (Q(status__in=RUNNING_STATUSES) | late_reply)
+    as_of = min(period.end, today)
+    return Q(reply_by__isnull=False) & overdue_on(as_of) & (Q(status__in=RUNNING_STATUSES) | late_reply)
 
 
 def _overdue(ws, period: Period, today: dt.date) -> int:

@@ -74,6 +74,7 @@ from dashboards import summaries
 from dashboards.periods import Period
 from petitions.choices import RUNNING_STATUSES, Action, Channel, Satisfaction, Status
 from petitions.models import Department, Petition, PetitionEvent
+from petitions.querysets import overdue_on
 
 # --- The definitions -------------------------------------------------------------------------------
 
@@ -232,7 +233,7 @@ def measure_parts(
     replied = Q(reply_by__isnull=False, replied_at__isnull=False, status__in=[Status.REPLIED, Status.CLOSED]) & _in(
         span, "replied_at"
     )
-    lapsed = Q(status__in=RUNNING_STATUSES, reply_by__isnull=False) & _on(span, "reply_by") & Q(reply_by__lt=today)
+    lapsed = Q(status__in=RUNNING_STATUSES, reply_by__isnull=False) & _on(span, "reply_by") & overdue_on(today)
     replied_on_time = replied & Q(replied_at__date__lte=F("reply_by"))
 
     last = _last_revisits_in(period, counted)
@@ -666,7 +667,7 @@ def as_json(period: Period, *, today: dt.date | None = None) -> dict:
 T = TypeVar("T")
 
 
-def remembered(key: str, compute: Callable[[], T]) -> tuple[T, dt.datetime, bool]:
+def remembered(key: str, compute: Callable[[], T], periods: Sequence[Period]) -> tuple[T, dt.datetime, bool]:
     """``compute()``, or its result from the cache (Redis in production).
 
     Figures are fresh whenever they are cheap. Those that took longer than
@@ -674,17 +675,24 @@ def remembered(key: str, compute: Callable[[], T]) -> tuple[T, dt.datetime, bool
     counted from the cases — are kept for ``MINQING_METRICS_CACHE_SECONDS`` (600; 0 keeps nothing), so the
     leaders of twenty townships looking at the same period do not each wait. Returns the figures, when they
     were computed and whether they came from the cache (the pages say so). ``key`` names the figures: the
-    period, the day and the weight k belong in it (``figures_key``)."""
+    period, the day and the weight k belong in it (``figures_key``).
+
+    Remembered figures are never out of date: the cache key also carries the sum of the versions of every
+    day from the first to the last of ``periods`` (``summaries.versions_total``, one query). Every workflow
+    change bumps the version of each day the case counts on, in its own transaction (as the kept counts
+    rely on), so after a revisit, a close or a reopen the key changes and the figures are computed again."""
     seconds = int(getattr(settings, "MINQING_METRICS_CACHE_SECONDS", 600))
-    cache_key = f"minqing:metrics:{key}"
-    kept = cache.get(cache_key) if seconds > 0 else None
+    if seconds <= 0:
+        return compute(), timezone.now(), False
+    first, last = min(p.start for p in periods), max(p.end for p in periods)
+    cache_key = f"minqing:metrics:{key}:v{summaries.versions_total(first, last)}"
+    kept = cache.get(cache_key)
     if kept is not None:
         value, computed_at = kept
         return value, computed_at, True
     computed_at, started = timezone.now(), time.monotonic()
     value = compute()
-    slow = (time.monotonic() - started) * 1000 >= float(getattr(settings, "MINQING_METRICS_CACHE_AFTER_MS", 300))
-    if seconds > 0 and slow:
+    if (time.monotonic() - started) * 1000 >= float(getattr(settings, "MINQING_METRICS_CACHE_AFTER_MS", 300)):
         cache.set(cache_key, (value, computed_at), seconds)
     return value, computed_at, False
 

@@ -102,6 +102,13 @@ def _versions(start, end) -> Subquery:
     )
 
 
+def versions_total(first: dt.date, last: dt.date) -> int:
+    """The sum of the versions of the days from ``first`` to ``last``: it moves with every change to a case
+    that counts on one of them (one query). Remembered figures carry it in their key (``metrics.remembered``)."""
+    total = DayVersion.objects.filter(day__gte=first, day__lte=last).aggregate(total=Sum("version"))["total"]
+    return int(total or 0)
+
+
 def current_spans(spans: list[Period]) -> set[tuple[dt.date, dt.date]]:
     """(start, end) of those ``spans`` whose kept counts are current: one query."""
     if not spans:
@@ -276,6 +283,23 @@ def refresh(*, today: dt.date | None = None) -> list[Period]:
     for span in built:
         build(span, today=today)
     return built
+
+
+def recount_all(*, today: dt.date | None = None) -> list[Period]:
+    """Count everything again after cases were loaded or changed by other means than the workflow (a bulk
+    load, an SQL UPDATE), which bump no day's version: first every day from the first case's to today moves on
+    (so no kept count and no remembered figure is used again), then every span is counted. Returns the spans
+    counted (``build_month_summaries``)."""
+    from petitions.workflow import all_days_changed
+
+    today = today or timezone.localdate()
+    first = Petition.objects.order_by("received_at").values_list("received_at", flat=True).first()
+    if first is None:
+        forget()
+        return []
+    with transaction.atomic():
+        all_days_changed(min(timezone.localdate(first), today), today)
+    return refresh(today=today)
 
 
 def forget() -> None:

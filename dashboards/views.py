@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
-from dashboards import boards, charts, metrics
+from dashboards import boards, charts, exports, metrics
 from dashboards.desks import desks_for
 from dashboards.forms import KINDS, PeriodForm, ReportRequestForm, period_query
 from dashboards.models import MonthlyReport
@@ -102,9 +102,10 @@ def metrics_page(request):
             metrics.compute_many([period, period.previous()], today=today),
             metrics.compute_many(months, today=today),
         ),
+        [period, period.previous(), *months],
     )
     rows, rows_computed_at, rows_from_cache = metrics.remembered(
-        f"page:{key}:{by}", lambda: metrics.compute_by(period, by, today=today)
+        f"page:{key}:{by}", lambda: metrics.compute_by(period, by, today=today), [period]
     )
     if sort:
         rows = sorted(rows, key=lambda r: (r.figures[sort].value is None, r.figures[sort].value or 0))
@@ -182,7 +183,7 @@ def metrics_json(request):
         return JsonResponse({"error": str(e)}, status=400, json_dumps_params={"ensure_ascii": False})
     today = timezone.localdate()
     data, computed_at, _ = metrics.remembered(
-        "json:" + metrics.figures_key(period, today), lambda: metrics.as_json(period, today=today)
+        "json:" + metrics.figures_key(period, today), lambda: metrics.as_json(period, today=today), [period]
     )
     data = {**data, "computed_at": computed_at.isoformat()}
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
@@ -322,7 +323,9 @@ def reports(request):
     else:
         form = ReportRequestForm()
     rows = MonthlyReport.objects.select_related("requested_by").order_by("-year", "-month")[:36]
-    return render(request, "dashboards/reports.html", {"form": form, "reports": rows})
+    return render(
+        request, "dashboards/reports.html", {"form": form, "reports": rows, "received_rule": exports.RECEIVED_RULE}
+    )
 
 
 @login_required

@@ -17,6 +17,13 @@ from petitions.choices import FINISHED_STATUSES, OPEN_STATUSES, RUNNING_STATUSES
 REPEAT_WINDOW_DAYS = 90
 
 
+def overdue_on(day: dt.date) -> Q:
+    """The one rule of "overdue": a reply deadline is missed from the day after it, so an unreplied case is
+    overdue on ``day`` when its deadline is before ``day``. The overdue queue, the supervision board, the
+    reminders and the monthly report's 超期事项 all ask this."""
+    return Q(reply_by__lt=day)
+
+
 class PetitionQuerySet(models.QuerySet):
     def visible_to(self, scope: Scope):
         """Center roles (leader, reception, admin) see every case; a handler the cases led or assisted by
@@ -109,7 +116,7 @@ class PetitionQuerySet(models.QuerySet):
     def overdue(self, today: dt.date | None = None):
         """Routed, not replied, and past the reply deadline (red)."""
         today = today or timezone.localdate()
-        return self.running().filter(reply_by__lt=today)
+        return self.running().filter(overdue_on(today))
 
     def due_soon(self, today: dt.date | None = None):
         """Routed, not replied, and the reply deadline inside the last working day(s) (yellow)."""
@@ -132,7 +139,7 @@ class PetitionQuerySet(models.QuerySet):
         running = Q(status__in=RUNNING_STATUSES, reply_by__isnull=False)
         return self.annotate(
             deadline_state=Case(
-                When(running & Q(reply_by__lt=today), then=Value("overdue")),
+                When(running & overdue_on(today), then=Value("overdue")),
                 When(running & Q(reply_by__lte=due_soon_until(today)), then=Value("due_soon")),
                 When(running, then=Value("ok")),
                 default=Value(""),

@@ -22,8 +22,9 @@ from dashboards.periods import Period
 from dashboards.tasks import build_monthly_report, build_previous_month_report
 from notifications.models import Notification
 from petitions import identity
+from petitions.models import Petition
 from tests.conftest import requires_redis
-from tests.dashboards.conftest import TODAY, t
+from tests.dashboards.conftest import TODAY, at, t
 from tests.visits.conftest import make_household, make_visit
 
 MARCH = Period.month(2026, 3)
@@ -54,10 +55,14 @@ def test_workbook_sheets_and_row_counts(march, march_visit):
     out.seek(0)
     sheets = read(out)
     assert list(sheets) == SHEETS
-    # 诉求明细: a header and every case received in March (c1–c9 and c11; merged c9 included as a record).
+    # 诉求明细: a header and every case received in March (c1–c8 and c11; merged c9 counts in c8, by the rule).
     details = sheets["诉求明细"]
     assert details[0] == tuple(title for title, _ in exports.DETAIL_COLUMNS)
-    assert len(details) - 1 == stats.rows["诉求明细"] == 10
+    assert len(details) - 1 == stats.rows["诉求明细"] == 9
+    assert march["c9"].tracking_number not in {row[0] for row in details[1:]}
+    # 汇总's 本月受理 is the same count, with the rule in words.
+    received = [row for row in sheets["汇总"] if row and row[0] == "本月受理"][0]
+    assert received[1] == 9 and exports.RECEIVED_RULE in received[2]
     # 超期事项: c2 (replied late), c5 (never signed), c10 (replied late in March), c13 (reopened, lapsed).
     overdue = sheets["超期事项"]
     assert len(overdue) - 1 == stats.rows["超期事项"] == 4
@@ -71,6 +76,26 @@ def test_workbook_sheets_and_row_counts(march, march_visit):
     cadre_row = [row for row in sheets["走访统计"] if row and row[0] == "陈秀英"][0]
     assert cadre_row[:7] == ("陈秀英", "和平村", 1, 1, 2, 1, "50%")
     assert stats.rows["汇总"] == 7
+
+
+@pytest.mark.django_db
+def test_a_deadline_on_the_last_day_is_overdue_only_in_the_next_month(make_petition):
+    """Overdue from the day after the deadline (petitions.querysets.overdue_on), as on the supervision board."""
+    with at(t(3, 24)):
+        due_on_the_31st = make_petition("in_progress")
+    Petition.objects.filter(pk=due_on_the_31st.pk).update(reply_by=dt.date(2026, 3, 31))
+    number = due_on_the_31st.tracking_number
+
+    def overdue_numbers(period, today):
+        out = io.BytesIO()
+        build_monthly_workbook(period, out, today=today)
+        out.seek(0)
+        return {row[0] for row in read(out)["超期事项"][1:]}
+
+    assert number not in overdue_numbers(MARCH, dt.date(2026, 3, 31))
+    assert number not in overdue_numbers(MARCH, dt.date(2026, 4, 15))  # March ended on its deadline day
+    assert number not in overdue_numbers(Period.month(2026, 4), dt.date(2026, 3, 31))
+    assert number in overdue_numbers(Period.month(2026, 4), dt.date(2026, 4, 1))
 
 
 @pytest.mark.django_db
@@ -145,7 +170,7 @@ def test_request_builds_stores_and_notifies_leaders(leader, march, django_captur
         report, queued = services.monthly_report_request(year=2026, month=3, by=leader)
     report.refresh_from_db()
     assert queued
-    assert (report.status, report.progress, report.case_count) == ("ready", 100, 10)
+    assert (report.status, report.progress, report.case_count) == ("ready", 100, 9)  # exports.received_in
     assert report.requested_by == leader and report.finished_at is not None
     assert Path(report.file.path).exists() and report.size == Path(report.file.path).stat().st_size
     assert list(read(report.file.path)) == SHEETS
@@ -277,7 +302,7 @@ def test_command_writes_the_file_in_the_foreground(march, tmp_path):
     buffer = io.StringIO()
     call_command("export_monthly_report", "2026-03", "--out", str(out), stdout=buffer)
     assert list(read(out)) == SHEETS
-    assert "诉求明细 10 行" in buffer.getvalue()
+    assert "诉求明细 9 行" in buffer.getvalue()
     assert not MonthlyReport.objects.exists()
 
 

@@ -316,15 +316,45 @@ def test_build_month_summaries_command(half_year):
     from django.core.management import call_command
 
     out = StringIO()
-    call_command("build_month_summaries", stdout=out)
+    call_command("build_month_summaries", "--stale-only", stdout=out)
     built = SummaryBuild.objects.count()
     assert built > 0 and f"已汇总 {built} 个时段" in out.getvalue()
     out = StringIO()
-    call_command("build_month_summaries", stdout=out)
+    call_command("build_month_summaries", "--stale-only", stdout=out)
     assert "已汇总 0 个时段" in out.getvalue()
     out = StringIO()
-    call_command("build_month_summaries", "--all", stdout=out)
+    call_command("build_month_summaries", stdout=out)  # everything, whatever moved
     assert f"已汇总 {built} 个时段" in out.getvalue()
+
+
+def test_after_a_bulk_update_recounting_gives_the_figures_of_the_rows(half_year):
+    summaries.refresh(today=TODAY)
+    before = all_figures()
+    Petition.objects.filter(pk__in=[p.pk for p in half_year[::2]]).update(is_repeat=True)  # no day moves
+    assert all_figures() == before  # the kept counts cannot know …
+    summaries.recount_all(today=TODAY)  # … until everything is counted again
+    recounted = all_figures()
+    summaries.forget()
+    assert recounted == all_figures() != before
+
+
+def test_a_plain_build_month_summaries_after_a_bulk_update_leaves_no_old_figure(half_year, settings):
+    """The command as an administrator runs it after a bulk load: today's date, every span, every remembered
+    figure dropped."""
+    from django.core.management import call_command
+
+    settings.MINQING_METRICS_CACHE_SECONDS, settings.MINQING_METRICS_CACHE_AFTER_MS = 600, 0
+    call_command("build_month_summaries", "--stale-only", stdout=open("/dev/null", "w"))
+    march = Period.month(2026, 3)
+    today = timezone.localdate()
+    remembered_before, _, _ = metrics.remembered("test", lambda: metrics.as_json(march, today=today), [march])
+    Petition.objects.update(is_repeat=True)
+    call_command("build_month_summaries", stdout=open("/dev/null", "w"))
+    after, _, from_cache = metrics.remembered("test", lambda: metrics.as_json(march, today=today), [march])
+    summaries.forget()
+    assert not from_cache
+    assert after == metrics.as_json(march, today=today) != remembered_before
+    assert after["repeat_rate"]["numerator"] == after["repeat_rate"]["denominator"] > 0
 
 
 def test_changing_a_departments_kind_in_the_admin_puts_every_kept_count_out_of_date(

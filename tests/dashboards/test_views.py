@@ -277,6 +277,25 @@ def test_metrics_json_says_when_its_figures_were_computed(remember_all_figures, 
     assert fresh["repeat_rate"]["numerator"] == fresh["repeat_rate"]["denominator"] > first["repeat_rate"]["numerator"]
 
 
+def test_remembered_figures_change_right_after_a_revisit(
+    remember_all_figures, client_as, leader, reception, make_petition
+):
+    replied = make_petition(Status.REPLIED)
+    client = client_as(leader)
+    url = reverse("dashboards:metrics_json")  # this month
+    first = client.get(url).json()
+    assert client.get(url).json() == first  # remembered
+    workflow.petition_revisit(petition=replied, by=reception, solved=True, satisfaction="satisfied")
+    after = client.get(url).json()
+    assert after["resolution_rate"]["denominator"] == first["resolution_rate"]["denominator"] + 1
+    assert after["computed_at"] > first["computed_at"]
+    another = make_petition(Status.REPLIED)
+    client.get(reverse("dashboards:metrics"))
+    assert client.get(reverse("dashboards:metrics")).context["computed_at"] is not None  # remembered
+    workflow.petition_revisit(petition=another, by=reception, solved=False, satisfaction="unsatisfied")  # reopened
+    assert client.get(reverse("dashboards:metrics")).context["computed_at"] is None  # computed again
+
+
 def test_cheap_figures_are_always_fresh(settings, client_as, leader, march):
     fresh_cache(settings)
     settings.MINQING_METRICS_CACHE_SECONDS = 600
