@@ -149,6 +149,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before anything reads the body (BadInputMiddleware reads request.POST).
+    "minqing.middleware.RequestSizeLimitMiddleware",
+    "minqing.middleware.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "minqing.middleware.BadInputMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -317,14 +320,16 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# Login throttling (django-axes): after AXES_FAILURE_LIMIT failures for one username from one address,
-# that pair is refused for AXES_COOLOFF_MINUTES. Attempts are kept in the database (readable in the admin).
+# Login throttling (django-axes, minqing/login_throttle.py): after AXES_FAILURE_LIMIT failures for one username
+# from one address, or AXES_USERNAME_FAILURE_LIMIT for one username from all addresses together, the login is
+# refused for AXES_COOLOFF_MINUTES. Attempts are kept in the database (readable in the admin).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_USERNAME_FAILURE_LIMIT = env_int("AXES_USERNAME_FAILURE_LIMIT", 20)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_HANDLER = "minqing.login_throttle.LoginThrottle"
 # The client address (login throttling, the public lookup's limit): X-Forwarded-For is read only when
 # TRUSTED_PROXY_COUNT reverse proxies are declared in front (then the address that many entries from its right
 # end); otherwise the connection's address, so a client cannot forge it. See minqing.access.client_ip.
@@ -380,11 +385,15 @@ MINQING_HOTSPOT_RECENT_DAYS = env_int("MINQING_HOTSPOT_RECENT_DAYS", 30)
 MINQING_HOTSPOT_BASELINE_DAYS = env_int("MINQING_HOTSPOT_BASELINE_DAYS", 90)
 MINQING_HOTSPOT_RATIO = env_float("MINQING_HOTSPOT_RATIO", 2.0)
 MINQING_HOTSPOT_MIN_CASES = env_int("MINQING_HOTSPOT_MIN_CASES", 3)
+# The largest request body accepted (attachments, a ledger workbook), refused from its declared length before it
+# is read (minqing.middleware.RequestSizeLimitMiddleware); the reverse proxy's client_max_body_size says the same.
+MINQING_MAX_REQUEST_MB = env_int("MINQING_MAX_REQUEST_MB", 50)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"one_line_forbidden": {"()": "minqing.logfilters.OneLineForbidden"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_forbidden"]}},
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

@@ -24,7 +24,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from households.models import Village
 from minqing.widgets import FastSelect
@@ -226,7 +226,7 @@ class LookupForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
-        self.helper.form_method = "get"
+        self.helper.form_method = "post"
         self.helper.form_id = "lookup-form"
         self.helper.add_input(Submit("", "查询", css_class="btn-primary btn-lg w-100"))
 
@@ -257,13 +257,14 @@ def _take_attempt(request) -> bool:
     return attempts <= LOOKUP_LIMIT
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 @never_cache
 def lookup(request):
-    """办理进度查询: a GET form (the receipt's QR code carries ?number=…, which only prefills it)."""
+    """办理进度查询: a POST form, so the phone's last four digits never stand in a URL (a browser's history, a
+    proxy's log). The receipt's QR code carries ?number=…, which only prefills the form."""
     progress, searched, limited, status = None, False, False, 200
-    if "phone4" in request.GET:
-        form = LookupForm(request.GET)
+    if request.method == "POST":
+        form = LookupForm(request.POST)
         if form.is_valid():
             if _take_attempt(request):
                 searched = True

@@ -2,8 +2,8 @@
 
 For each form page, the test reads the field names from the rendered form itself (so a new field is fuzzed
 without touching this file), fills every field with random text, and submits it as the role that uses the
-page. Any answer is fine but a 5xx: bad input must get a message, never a crash. GET forms (filters, the
-public lookup, metrics.json) get random query strings the same way.
+page. Any answer is fine but a 5xx: bad input must get a message, never a crash. GET forms (filters,
+metrics.json) get random query strings the same way.
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ POST_FORMS = [
     ("liaison", "/visits/revisits/{replied_own}/new/"),
     ("leader", "/accounts/password_change/"),
     ("anon", "/accounts/login/"),
+    ("anon", "/public/lookup/"),
     # Last: a random but valid reason withdraws the case the forms above work on.
     ("leader", "/petitions/{case_own}/act/withdraw/"),
 ]
@@ -80,7 +81,6 @@ GET_FORMS = [
     ("leader", "/visits/contacts/"),
     ("leader", "/dashboards/metrics/"),
     ("anon", "/public/"),
-    ("anon", "/public/lookup/"),
 ]
 # Query parameters that some pages read without showing them in a form.
 EXTRA_GET = {

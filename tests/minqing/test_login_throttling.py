@@ -49,3 +49,39 @@ def test_behind_one_proxy_the_client_is_the_address_the_proxy_appended(settings)
     settings.TRUSTED_PROXY_COUNT = 1
     forged = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="6.6.6.6, 203.0.113.9", REMOTE_ADDR="10.0.0.1")
     assert get_client_ip_address(forged) == "203.0.113.9"
+
+
+@pytest.mark.django_db
+def test_a_guesser_with_many_addresses_is_stopped_per_username(client, leader):
+    """Four tries each from many addresses never trip the per-address limit; the username's total does."""
+    from tests.conftest import PASSWORD
+
+    tries = 0
+    for address in range(1, 100):
+        for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+            response = client.post(
+                "/accounts/login/", {"username": "leader", "password": "guess"}, REMOTE_ADDR=f"203.0.113.{address}"
+            )
+            tries += 1
+            if "登录失败次数过多" in response.content.decode():
+                break
+        else:
+            continue
+        break
+    assert tries == settings.AXES_USERNAME_FAILURE_LIMIT
+    response = client.post("/accounts/login/", {"username": "leader", "password": PASSWORD}, REMOTE_ADDR="198.51.100.7")
+    assert "登录失败次数过多" in response.content.decode() and "暂停 15 分钟" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    # Another account is not affected.
+    response = client.post("/accounts/login/", {"username": "nobody", "password": "guess"}, REMOTE_ADDR="198.51.100.7")
+    assert "登录失败次数过多" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_few_wrong_passwords_from_anywhere_do_not_lock_a_leader_out(client, leader):
+    from tests.conftest import PASSWORD
+
+    for address in range(1, settings.AXES_FAILURE_LIMIT + 1):  # five wrong tries, each from another address
+        client.post("/accounts/login/", {"username": "leader", "password": "guess"}, REMOTE_ADDR=f"203.0.113.{address}")
+    response = client.post("/accounts/login/", {"username": "leader", "password": PASSWORD}, REMOTE_ADDR="198.51.100.7")
+    assert response.status_code == 302

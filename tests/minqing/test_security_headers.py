@@ -71,3 +71,40 @@ def test_a_nul_character_gets_a_clear_400_and_changes_nothing(client_as, recepti
 def test_an_id_beyond_64_bits_gets_a_clear_400(client_as, leader):
     response = client_as(leader).post("/households/new/", {"tags": "9223372036854775808", "head_name": "张三"})
     assert response.status_code in (200, 400)  # a form error or the 400 page, never a crash
+
+
+@pytest.mark.django_db
+def test_a_body_over_the_limit_is_refused_before_it_is_read(client_as, reception, settings, monkeypatch):
+    from django.core.handlers.wsgi import WSGIRequest
+
+    settings.MINQING_MAX_REQUEST_MB = 1
+    read = []
+    monkeypatch.setattr(WSGIRequest, "read", lambda self, *a: read.append(1) or b"")
+    client = client_as(reception)
+    big = b"x" * (1024 * 1024 + 1)
+    response = client.generic("POST", "/petitions/new/", big, content_type="application/octet-stream")
+    assert response.status_code == 413
+    assert "不能超过 1 MB" in response.content.decode() and read == []
+    from petitions.models import Petition
+
+    assert not Petition.objects.exists()
+
+
+def test_a_forbidden_page_is_logged_in_one_line(client, db):
+    import io
+    import logging
+
+    from minqing.logfilters import OneLineForbidden
+    from tests.conftest import make_user
+
+    console = next(h for h in logging.getLogger().handlers if any(isinstance(f, OneLineForbidden) for f in h.filters))
+    buffer, old = io.StringIO(), console.stream
+    console.setStream(buffer)
+    try:
+        client.force_login(make_user("handler", "handler"))
+        assert client.get("/petitions/new/").status_code == 403
+    finally:
+        console.setStream(old)
+    lines = [line for line in buffer.getvalue().splitlines() if "Forbidden" in line or line.startswith(" ")]
+    assert len(lines) == 1 and "Forbidden" in lines[0] and "/petitions/new/" in lines[0] and "user handler" in lines[0]
+    assert "Traceback" not in buffer.getvalue()

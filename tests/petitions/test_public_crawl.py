@@ -121,8 +121,9 @@ def test_no_public_page_feed_or_json_shows_anything_private_of_any_case(client):
         address = f"10.9.{n // 200}.{n % 200}"
         addresses.append(address)
         for phone4 in (petition.petitioner_phone[-4:], "0000"):
-            url = f"{reverse('public:lookup')}?number={petition.tracking_number}&phone4={phone4}"
-            response = client.get(url, REMOTE_ADDR=address)
+            url = f"{reverse('public:lookup')}?number={petition.tracking_number}&phone4={phone4}"  # a label
+            data = {"number": petition.tracking_number, "phone4": phone4}
+            response = client.post(reverse("public:lookup"), data, REMOTE_ADDR=address)
             assert response.status_code == 200, url
             pages[url] = response.content.decode()
     cache.delete_many([f"minqing:public-lookup:{a}" for a in addresses])

@@ -273,3 +273,23 @@ def test_case_page_query_count_does_not_grow_with_history(client_as, make_petiti
         workflow.petition_add_progress(petition=petition, by=handler_minzheng, note=f"进展{n}")
     workflow.petition_supervise(petition=petition, by=leader, note="请加快办理")
     assert count_queries(client, f"/petitions/{petition.pk}/") == few
+
+
+@pytest.mark.django_db
+def test_pages_and_downloads_with_personal_data_are_never_stored(client_as, leader, make_petition, village_a):
+    from households.models import Household
+
+    petition = make_petition()
+    household = Household.objects.create(village=village_a, household_no="1", head_name="张三")
+    client = client_as(leader)
+    for url in [
+        "/",
+        "/petitions/",
+        f"/petitions/{petition.pk}/",
+        f"/petitions/{petition.pk}/receipt/",
+        f"/households/{household.pk}/",
+        "/households/export/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"], url
