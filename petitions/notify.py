@@ -164,6 +164,14 @@ RULES: dict[str, Rule] = {
         body=lambda p, e: f"新的答复期限：{_date(p.reply_by)}" + (f"\n回访意见：{e.note}" if e.note else ""),
         when=lambda e: bool(e.data.get("reopened")),
     ),
+    # 期限重算 (holiday arrangement entered or changed): told only when a deadline they work to moved earlier.
+    Action.RECOMPUTE_DEADLINES: Rule(
+        "petition.deadline_earlier",
+        "期限提前：{case}",
+        ("department", "routing_leader"),
+        body=lambda p, e: f"{e.note}\n请按新的期限办理。",
+        when=lambda e: bool(e.data.get("earlier")),
+    ),
 }
 
 
