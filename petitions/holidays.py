@@ -126,6 +126,14 @@ class Arrangement:
     def count(self, kind: str) -> int:
         return sum(1 for k, _ in self.days.values() if k == kind)
 
+    @property
+    def rest_count(self) -> int:
+        return self.count(REST)
+
+    @property
+    def work_count(self) -> int:
+        return self.count(WORK)
+
 
 def is_workday_in(day: dt.date, days: dict[dt.date, tuple[str, str]]) -> bool:
     """Whether ``day`` is worked under an arrangement: its own row, else Monday to Friday."""

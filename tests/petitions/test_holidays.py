@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from petitions import deadlines, holidays, reminders, workflow
 from petitions.holidays import REST, WORK, Entry
-from petitions.models import Action, DayVersion, Holiday, Petition, PetitionEvent, Reminder, Reply, Status
+from petitions.models import Action, DayVersion, Holiday, Petition, PetitionEvent, Reminder, Status
 
 D = dt.date
 
@@ -71,7 +71,8 @@ def test_the_2026_notice_gives_exactly_the_bundled_calendar():
     arrangement = holidays.read(2026, NOTICE_2026)
     assert arrangement.problems == []
     days = arrangement.days
-    assert [day for day in every_day(2026) if holidays.is_workday_in(day, days) != chinese_calendar.is_workday(day)] == []
+    differ = [day for day in every_day(2026) if holidays.is_workday_in(day, days) != chinese_calendar.is_workday(day)]
+    assert differ == []
     assert holidays.package_differences(2026, days) == []
     # Every rest day and make-up day of the package is a row, named as the notice names it.
     assert {d for d, (kind, _) in days.items() if kind == REST} == {
@@ -121,11 +122,11 @@ def test_reading_variants(text, expected):
     ("text", "problem"),
     [
         # Overlapping ranges.
-        ("2031-01-22..2031-01-28 休\n2031-01-27..2031-01-30 休", "第2行：放假日期1月27日与第1行“1月22日至1月28日放假”重叠。"),
+        ("2031-01-22..2031-01-28 休\n2031-01-27..2031-01-30 休", "第2行：放假日期1月27日与第1行“1月22日至1月28日放假”重叠。"),  # noqa: E501
         # A make-up working day inside a holiday, either way round.
-        ("2031-01-22..2031-01-28 休 春节\n2031-01-25 班", "第2行：调休上班日1月25日在第1行“春节：1月22日至1月28日放假”的放假期间内。"),
+        ("2031-01-22..2031-01-28 休 春节\n2031-01-25 班", "第2行：调休上班日1月25日在第1行“春节：1月22日至1月28日放假”的放假期间内。"),  # noqa: E501
         ("2031-01-25 班\n2031-01-22..2031-01-28 休", "第2行：放假期间包含第1行的调休上班日1月25日。"),
-        ("春节：1月22日至28日放假。1月25日上班。", "第1行：调休上班日1月25日在第1行“春节：1月22日至1月28日放假”的放假期间内。"),
+        ("春节：1月22日至28日放假。1月25日上班。", "第1行：调休上班日1月25日在第1行“春节：1月22日至1月28日放假”的放假期间内。"),  # noqa: E501
         # Dates outside the year.
         ("2030-12-31 休", "第1行：2030年12月31日不在2031年内。"),
         ("2031-12-31..2032-01-01 休", "第1行：2032年1月1日不在2031年内。"),
@@ -135,7 +136,7 @@ def test_reading_variants(text, expected):
         # The stated length is not the dates'.
         ("春节：1月22日至28日放假调休，共8天。", "第1行：“春节”写明共8天，但放假日期共7天，请核对。"),
         ("2031-13-01 休", "第1行：“2031-13-01 休”中有不存在的日期。"),
-        ("2031-01-01 元旦", "第1行：无法识别“2031-01-01 元旦”（格式如：2027-01-01 休、2027-02-06..2027-02-12 休、2027-02-14 班）。"),
+        ("2031-01-01 元旦", "第1行：无法识别“2031-01-01 元旦”（格式如：2027-01-01 休、2027-02-06..2027-02-12 休、2027-02-14 班）。"),  # noqa: E501
         ("元旦：1月1日。", "第1行：“1月1日”没有写明是放假还是上班。"),
         ("2月30日放假", "第1行：“2月30日”不是存在的日期。"),
         ("这里没有日期", "没有识别到任何放假或调休上班的日期。"),
@@ -290,7 +291,9 @@ def test_entering_2031_moves_each_provisional_deadline_to_the_right_day(
     assert (event.from_status, event.to_status, event.actor) == (Status.ASSIGNED, Status.ASSIGNED, admin_user)
     assert event.data["changes"] == {"sign_by": ["2031-01-01", "2031-01-02"], "reply_by": ["2031-01-21", "2031-01-20"]}
     assert (event.data["reason"], event.data["years"], event.data["earlier"]) == ("节假日安排录入", [2031], True)
-    assert event.note == "2031年节假日安排录入，期限重新计算：签收期限 2031-01-01 → 2031-01-02；答复期限 2031-01-21 → 2031-01-20"
+    assert event.note == (
+        "2031年节假日安排录入，期限重新计算：签收期限 2031-01-01 → 2031-01-02；答复期限 2031-01-21 → 2031-01-20"
+    )
     assert events[later.pk].data["earlier"] is False
     assert (len(report.changes), report.earlier, report.confirmed, report.unexplained) == (2, 1, 1, [])
 
@@ -377,7 +380,9 @@ def test_extensions_reopenings_fixed_dates_and_the_statutory_days_follow_their_b
     # 11 Jan (a Saturday worked) in the real 2031. The statutory extension (60 + 30 days) ends on 20 March either way.
     extended = routed(make_petition, clock, D(2030, 12, 20))
     clock.at(D(2030, 12, 23))
-    workflow.petition_request_extension(petition=extended, by=handler_minzheng, reason="需核查。", days=10, statutory_days=30)
+    workflow.petition_request_extension(
+        petition=extended, by=handler_minzheng, reason="需核查。", days=10, statutory_days=30
+    )
     workflow.petition_decide_extension(petition=extended, by=leader, approve=True)
     assert (extended.reply_by, extended.finish_by) == (D(2031, 1, 10), D(2031, 3, 20))
     # Reopened by an unsatisfied revisit on 31 December: 5 working days from that day (not from the routing).
@@ -539,3 +544,244 @@ def test_every_state_of_the_recompute_action(state, clock, year_2030, make_petit
         with pytest.raises(workflow.TransitionError):
             workflow.petition_recompute_deadlines(petition=case, change=change, reason="节假日安排录入")
         assert (PetitionEvent.objects.count(), Petition.objects.get(pk=case.pk).version) == (events_before, version)
+
+
+# --- 系统配置 → 节假日安排 → 录入全年安排 (the admin's form) --------------------------------------------------
+
+
+def year_form_data(year=2031, text=NOTICE_2031, rows=(), **extra) -> dict:
+    data = {"year": year, "text": text, "range-TOTAL_FORMS": 8, "range-INITIAL_FORMS": 0, **extra}
+    for n, row in enumerate(rows):
+        data.update({f"range-{n}-{key}": value for key, value in row.items()})
+    return data
+
+
+@pytest.mark.django_db
+def test_the_admin_previews_the_year_then_saves_it(clock, year_2030, make_petition, admin_user, client_as):
+    from django.urls import reverse
+
+    case = routed(make_petition, clock, D(2030, 12, 30))
+    clock.at(D(2030, 12, 31), hour=16)
+    client = client_as(admin_user)
+    url = reverse("admin:petitions_holiday_year")
+    assert f'href="{url}"' in client.get(reverse("admin:petitions_holiday_changelist")).content.decode()
+    page = client.get(url)
+    assert page.status_code == 200 and page.context["form"]["year"].value() == 2031  # the year not entered
+
+    rows = [{"name": "清明节", "first": "2031-04-05", "last": "2031-04-07", "kind": "holiday"}]
+    preview = client.post(url, year_form_data(rows=rows, _preview="1"))
+    assert preview.status_code == 200 and preview.context["preview"] is not None
+    html = preview.content.decode()
+    # The whole year as a calendar: 15 rest days of the text and 3 of the table, 4 make-up days.
+    assert html.count('<td class="rest"') == 15 + 3 and html.count('<td class="makeup"') == 4
+    assert html.count('class="holiday-month"') == 12
+    assert 'data-date="2031-01-19"' in html and "确认保存" in html
+    assert f"{case.tracking_number}</a>" in html and "答复期限 2031-01-06 → 2031-01-07" in html
+    assert not Holiday.objects.filter(date__year=2031).exists() and recomputed_events().count() == 0
+
+    # The preview carries the same input back: confirming saves exactly it.
+    saved = client.post(url, year_form_data(rows=rows, _confirm="1"))
+    assert saved.status_code == 302 and saved.url.endswith("?date__year=2031")
+    assert Holiday.objects.filter(date__year=2031).count() == 22
+    assert Holiday.objects.get(date=D(2031, 4, 6)).name == "清明节"
+    case.refresh_from_db()
+    assert case.reply_by == D(2031, 1, 7)
+    assert recomputed_events().get().actor == admin_user
+    message = [str(m) for m in saved.wsgi_request._messages]
+    assert message and message[0].startswith("已保存2031年节假日安排：放假18天，调休上班4天")
+
+    # The form offers the saved year back in the line format; saving it again writes nothing.
+    again = client.get(url + "?year=2031").context["form"]["text"].value()
+    assert holidays.read(2031, again).days == holidays.read(2031, NOTICE_2031, [
+        {"name": "清明节", "first": D(2031, 4, 5), "last": D(2031, 4, 7), "kind": REST}]).days  # fmt: skip
+    client.post(url, year_form_data(text=again, _confirm="1"))
+    assert recomputed_events().count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"text": NOTICE_2031 + "1月25日（周六）上班。"}, "text",
+         "第4行：调休上班日1月25日在第2行“春节：1月22日至1月28日放假”的放假期间内。"),
+        ({"text": "2031-01-22..2031-01-28 休\n2031-01-27..2031-01-30 休"}, "text",
+         "第2行：放假日期1月27日与第1行“1月22日至1月28日放假”重叠。"),
+        ({"year": 2032, "text": LINES_2031}, "text", "第2行：2031年1月1日不在2032年内。"),  # 2031's file as 2032
+        ({"year": 2026, "text": NOTICE_2026.replace("9月20日（周日）、", "")}, "year",
+         "2026年的节假日安排已内置（国务院已公布），录入的与其不一致：9月20日应为工作日。请核对后重新录入，内置年度无需录入。"),
+    ],
+)  # fmt: skip
+def test_the_admin_form_refuses_a_bad_arrangement_next_to_the_field(data, field, message, admin_user, client_as):
+    from django.urls import reverse
+
+    client = client_as(admin_user)
+    url = reverse("admin:petitions_holiday_year")
+    for step in ("_preview", "_confirm"):  # a forged confirmation is read and refused the same way
+        page = client.post(url, year_form_data(**{**data, step: "1"}))
+        assert page.status_code == 200 and page.context["preview"] is None
+        assert message in page.context["form"].errors[field]
+        assert message in page.content.decode()
+    assert not Holiday.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_bad_table_row_is_told_at_its_row(admin_user, client_as):
+    from django.urls import reverse
+
+    rows = [{}, {"name": "春节", "first": "2031-01-25", "kind": "workday"}]
+    page = client_as(admin_user).post(
+        reverse("admin:petitions_holiday_year"), year_form_data(rows=rows, _preview="1")
+    )
+    formset = page.context["formset"]
+    assert formset.forms[1].non_field_errors() == ["调休上班日1月25日在第2行“春节：1月22日至1月28日放假”的放假期间内。"]
+    assert not Holiday.objects.exists()
+
+
+@pytest.mark.django_db
+def test_only_who_may_add_and_delete_holidays_enters_a_year(leader, client_as):
+    from django.urls import reverse
+
+    leader.is_staff = True
+    leader.save()
+    assert client_as(leader).get(reverse("admin:petitions_holiday_year")).status_code == 403
+
+
+@pytest.mark.django_db
+def test_editing_a_single_row_recomputes_too(clock, year_2030, make_petition, admin_user, client_as):
+    from django.urls import reverse
+
+    case = routed(make_petition, clock, D(2030, 12, 30))  # 5 working days → 6 January by the guess
+    client = client_as(admin_user)
+    response = client.post(reverse("admin:petitions_holiday_add"), {"date": "2031-01-02", "kind": "holiday", "name": "元旦"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    # 2031 counts as entered with this one row (Monday to Friday otherwise): 31 Dec, 1, 3, 6, 7 January.
+    assert case.reply_by == D(2031, 1, 7)
+    event = recomputed_events().get()
+    assert event.data["reason"] == "节假日安排调整" and event.actor == admin_user
+    holiday = Holiday.objects.get(date=D(2031, 1, 2))
+    client.post(reverse("admin:petitions_holiday_delete", args=[holiday.pk]), {"post": "yes"})
+    case.refresh_from_db()
+    assert case.reply_by == D(2031, 1, 6) and recomputed_events().count() == 2
+
+
+# --- manage.py holidays_import YEAR FILE ----------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_holidays_import_enters_the_year_once(clock, year_2030, make_petition, tmp_path):
+    import io
+
+    from django.core.management import call_command
+
+    case = routed(make_petition, clock, D(2030, 12, 30))
+    path = tmp_path / "2031.txt"
+    path.write_text(LINES_2031, encoding="utf-8")
+    out = io.StringIO()
+    call_command("holidays_import", "2031", str(path), stdout=out)
+    assert "2031年：放假15天，调休上班4天。" in out.getvalue()
+    assert f"{case.tracking_number}：答复期限 2031-01-06 → 2031-01-07" in out.getvalue()
+    assert Holiday.objects.filter(date__year=2031).count() == 19
+    event = recomputed_events().get()
+    assert event.actor is None and event.actor_name == ""
+
+    out = io.StringIO()
+    call_command("holidays_import", "2031", str(path), stdout=out)
+    assert recomputed_events().count() == 1
+    assert "已保存：新增0条、删除0条、修改0条记录。" in out.getvalue()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (LINES_2031 + "2031-01-25 班\n", "第9行：调休上班日1月25日在第3行“春节：1月22日至1月28日放假”的放假期间内。"),
+        (LINES_2031 + "2031-10-06..2031-10-09 休\n", "第9行：放假日期10月6日与第6行“国庆节：10月1日至10月7日放假”重叠。"),
+        (LINES_2031 + "2032-01-01 休\n", "第9行：2032年1月1日不在2031年内。"),
+    ],
+)
+def test_holidays_import_refuses_a_bad_file_writing_nothing(text, expected, tmp_path, clock, year_2030, make_petition):
+    import subprocess
+    import sys
+
+    from django.core.management import CommandError, call_command
+
+    routed(make_petition, clock, D(2030, 12, 30))
+    path = tmp_path / "bad.txt"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(CommandError) as refused:
+        call_command("holidays_import", "2031", str(path))
+    assert expected in str(refused.value)
+    assert not Holiday.objects.filter(date__year=2031).exists() and recomputed_events().count() == 0
+    # From the shell: a non-zero exit status and the problem on stderr.
+    result = subprocess.run(
+        [sys.executable, "manage.py", "holidays_import", "2031", str(path), "--dry-run"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode != 0 and expected in result.stderr
+
+
+@pytest.mark.django_db
+def test_holidays_import_dry_run_writes_nothing(clock, year_2030, make_petition, tmp_path):
+    import io
+
+    from django.core.management import call_command
+
+    case = routed(make_petition, clock, D(2030, 12, 30))
+    path = tmp_path / "2031.txt"
+    path.write_text(NOTICE_2031, encoding="utf-8")  # the State Council's wording is read as well
+    out = io.StringIO()
+    call_command("holidays_import", "2031", str(path), "--dry-run", stdout=out)
+    assert f"{case.tracking_number}：答复期限 2031-01-06 → 2031-01-07" in out.getvalue()
+    assert "（预览）1件诉求的期限重新计算" in out.getvalue()
+    assert not Holiday.objects.exists() or not Holiday.objects.filter(date__year=2031).exists()
+    assert recomputed_events().count() == 0
+
+
+# --- The provisional mark and the warning ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_case_page_loses_the_mark_once_the_year_is_entered(clock, year_2030, make_petition, leader, client_as):
+    from django.urls import reverse
+
+    case = routed(make_petition, clock, D(2030, 12, 30), Status.REPLIED)  # replied: never recomputed
+    client = client_as(leader)
+    page = client.get(reverse("petitions:detail", args=[case.pk])).content.decode()
+    assert "部分期限暂按周一至周五计算：2031年节假日安排尚未录入。" in page
+    enter_2031()
+    page = client.get(reverse("petitions:detail", args=[case.pk])).content.decode()
+    assert "暂按周一至周五计算" not in page and 'id="provisional-mark"' not in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [
+        (D(2030, 10, 31), ""),  # 2030 entered; 2031 not asked for yet
+        (D(2030, 11, 1), "2031年节假日安排尚未录入"),
+        (D(2031, 3, 1), "2031年节假日安排尚未录入"),  # and all year long if nobody did
+        (D(2026, 11, 1), "2027年节假日安排尚未录入"),  # the bundled calendar stops at 2026
+        (D(2026, 10, 1), ""),
+    ],
+)
+def test_the_warning_from_1_november(today, expected, year_2030):
+    warning = deadlines.calendar_warning(today)
+    assert (expected in warning) if expected else warning == ""
+    if expected:
+        assert "录入全年安排" in warning
+
+
+@pytest.mark.django_db
+def test_the_warning_shows_on_the_admin_home_and_the_leader_desk(clock, year_2030, admin_user, leader, reception, client_as):
+    from django.urls import reverse
+
+    clock.at(D(2030, 11, 2))
+    admin_home = client_as(admin_user).get(reverse("admin:index")).content.decode()
+    assert "2031年节假日安排尚未录入" in admin_home and reverse("admin:petitions_holiday_year") in admin_home
+    assert "2031年节假日安排尚未录入" in client_as(leader).get(reverse("dashboards:home")).content.decode()
+    assert "2031年节假日安排尚未录入" in client_as(admin_user).get(reverse("dashboards:home")).content.decode()
+    assert "节假日安排尚未录入" not in client_as(reception).get(reverse("dashboards:home")).content.decode()
+    enter_2031()
+    assert "节假日安排尚未录入" not in client_as(leader).get(reverse("dashboards:home")).content.decode()
+    assert "节假日安排尚未录入" not in client_as(admin_user).get(reverse("admin:index")).content.decode()
