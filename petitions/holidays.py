@@ -458,6 +458,7 @@ class RecomputeReport:
     confirmed: int = 0  # no date moved; the provisional mark goes
     unexplained: list[tuple[Petition, list[str]]] = field(default_factory=list)
     stale: list[Petition] = field(default_factory=list)  # changed by someone else twice meanwhile: left alone
+    dry_run: bool = False  # a preview: nothing was written
 
     @property
     def earlier(self) -> int:
@@ -466,14 +467,17 @@ class RecomputeReport:
     def summary(self) -> str:
         if not self.changed_days:
             return "没有日期的放假或上班安排发生变化，诉求期限无需重算。"
-        parts = [f"{len(self.changes)}件诉求的期限重新计算"]
+        will = "将" if self.dry_run else ""
+        parts = [f"{len(self.changes)}件诉求的期限{will}重新计算"]
         if self.earlier:
-            parts.append(f"其中{self.earlier}件期限提前（已通知承办单位和交办领导）")
+            told = "保存后将通知承办单位和交办领导" if self.dry_run else "已通知承办单位和交办领导"
+            parts.append(f"其中{self.earlier}件期限提前（{told}）")
         if self.confirmed:
-            parts.append(f"{self.confirmed}件期限不变、不再暂按周一至周五计算")
+            parts.append(f"{self.confirmed}件期限不变、{will}不再暂按周一至周五计算")
         if self.unexplained:
             numbers = "、".join(p.tracking_number for p, _ in self.unexplained[:10])
-            parts.append(f"{len(self.unexplained)}件无法核对原计算依据、未重算，请人工核对：{numbers}")
+            left = "将不重算" if self.dry_run else "未重算"
+            parts.append(f"{len(self.unexplained)}件无法核对原计算依据、{left}，请人工核对：{numbers}")
         if self.stale:
             numbers = "、".join(p.tracking_number for p in self.stale[:10])
             parts.append(f"{len(self.stale)}件正在被他人办理、未重算：{numbers}")
@@ -562,7 +566,7 @@ def recompute_after_change(
 ) -> RecomputeReport:
     """Recompute, through the workflow, every running case whose stored deadlines reach a day whose standing
     ``change`` changed. With ``dry_run``, only say what would change."""
-    report = RecomputeReport(changed_days=change.changed_days())
+    report = RecomputeReport(changed_days=change.changed_days(), dry_run=dry_run)
     if not report.changed_days:
         return report
     candidates = deadlines.recompute_candidates(report.changed_days[0])

@@ -629,9 +629,7 @@ def test_a_bad_table_row_is_told_at_its_row(admin_user, client_as):
     from django.urls import reverse
 
     rows = [{}, {"name": "春节", "first": "2031-01-25", "kind": "workday"}]
-    page = client_as(admin_user).post(
-        reverse("admin:petitions_holiday_year"), year_form_data(rows=rows, _preview="1")
-    )
+    page = client_as(admin_user).post(reverse("admin:petitions_holiday_year"), year_form_data(rows=rows, _preview="1"))
     formset = page.context["formset"]
     assert formset.forms[1].non_field_errors() == ["调休上班日1月25日在第2行“春节：1月22日至1月28日放假”的放假期间内。"]
     assert not Holiday.objects.exists()
@@ -652,7 +650,8 @@ def test_editing_a_single_row_recomputes_too(clock, year_2030, make_petition, ad
 
     case = routed(make_petition, clock, D(2030, 12, 30))  # 5 working days → 6 January by the guess
     client = client_as(admin_user)
-    response = client.post(reverse("admin:petitions_holiday_add"), {"date": "2031-01-02", "kind": "holiday", "name": "元旦"})
+    row = {"date": "2031-01-02", "kind": "holiday", "name": "元旦"}
+    response = client.post(reverse("admin:petitions_holiday_add"), row)
     assert response.status_code == 302
     case.refresh_from_db()
     # 2031 counts as entered with this one row (Monday to Friday otherwise): 31 Dec, 1, 3, 6, 7 January.
@@ -696,7 +695,10 @@ def test_holidays_import_enters_the_year_once(clock, year_2030, make_petition, t
     ("text", "expected"),
     [
         (LINES_2031 + "2031-01-25 班\n", "第9行：调休上班日1月25日在第3行“春节：1月22日至1月28日放假”的放假期间内。"),
-        (LINES_2031 + "2031-10-06..2031-10-09 休\n", "第9行：放假日期10月6日与第6行“国庆节：10月1日至10月7日放假”重叠。"),
+        (
+            LINES_2031 + "2031-10-06..2031-10-09 休\n",
+            "第9行：放假日期10月6日与第6行“国庆节：10月1日至10月7日放假”重叠。",
+        ),  # noqa: E501
         (LINES_2031 + "2032-01-01 休\n", "第9行：2032年1月1日不在2031年内。"),
     ],
 )
@@ -733,7 +735,7 @@ def test_holidays_import_dry_run_writes_nothing(clock, year_2030, make_petition,
     out = io.StringIO()
     call_command("holidays_import", "2031", str(path), "--dry-run", stdout=out)
     assert f"{case.tracking_number}：答复期限 2031-01-06 → 2031-01-07" in out.getvalue()
-    assert "（预览）1件诉求的期限重新计算" in out.getvalue()
+    assert "（预览）1件诉求的期限将重新计算" in out.getvalue()
     assert not Holiday.objects.exists() or not Holiday.objects.filter(date__year=2031).exists()
     assert recomputed_events().count() == 0
 
@@ -773,7 +775,9 @@ def test_the_warning_from_1_november(today, expected, year_2030):
 
 
 @pytest.mark.django_db
-def test_the_warning_shows_on_the_admin_home_and_the_leader_desk(clock, year_2030, admin_user, leader, reception, client_as):
+def test_the_warning_shows_on_the_admin_home_and_the_leader_desk(
+    clock, year_2030, admin_user, leader, reception, client_as
+):
     from django.urls import reverse
 
     clock.at(D(2030, 11, 2))
