@@ -321,7 +321,7 @@ class CalendarChange:
 
     A stored deadline was computed under ``before`` — or, if it was stored before its year was entered at all and
     nobody recomputed it since (an arrangement entered row by row before issue 15, a package upgrade), under the
-    Monday-to-Friday guess for ``years``: ``befores`` are both."""
+    Monday-to-Friday guess for those of ``years`` the package does not know: ``befores`` are both."""
 
     before: WorkingCalendar
     after: WorkingCalendar
@@ -330,11 +330,12 @@ class CalendarChange:
 
     def __post_init__(self):
         self.years = tuple(sorted(set(self.years)))
-        self.guess = WorkingCalendar(guessed_years=frozenset(self.years))
+        # Only a year the package does not know was ever guessed.
+        self.guess = WorkingCalendar(guessed_years=frozenset(y for y in self.years if not package_knows(y)))
 
     @property
-    def befores(self) -> tuple[WorkingCalendar, WorkingCalendar]:
-        return self.before, self.guess
+    def befores(self) -> tuple[WorkingCalendar, ...]:
+        return (self.before, self.guess) if self.guess.guessed_years else (self.before,)
 
     def changed_days(self) -> list[dt.date]:
         """The days of ``years`` whose standing differs: working or not, or provisional or not (a year entered for

@@ -789,3 +789,38 @@ def test_the_warning_shows_on_the_admin_home_and_the_leader_desk(
     enter_2031()
     assert "节假日安排尚未录入" not in client_as(leader).get(reverse("dashboards:home")).content.decode()
     assert "节假日安排尚未录入" not in client_as(admin_user).get(reverse("admin:index")).content.decode()
+
+
+@pytest.mark.django_db
+def test_correcting_an_entered_year_recomputes_from_the_first_entry(clock, year_2030, make_petition):
+    case = routed(make_petition, clock, D(2030, 12, 30))  # 5 working days
+    enter_2031()
+    assert Petition.objects.get(pk=case.pk).reply_by == D(2031, 1, 7)  # 31 Dec, 2, 3, 6, 7 January
+    # The notice is corrected: 元旦 is 1–3 January, Saturday 4 January worked.
+    corrected = NOTICE_2031.replace(
+        "一、元旦：1月1日（周三）放假1天，不调休。", "一、元旦：1月1日至3日放假，共3天。1月4日（周六）上班。"
+    )
+    rows, report = enter_2031(text=corrected)
+    assert (sorted(rows.added), rows.removed, rows.changed) == ([D(2031, 1, 2), D(2031, 1, 3), D(2031, 1, 4)], [], [])
+    case.refresh_from_db()
+    assert case.reply_by == D(2031, 1, 8)  # 31 Dec, 4, 6, 7, 8 January
+    assert [e.data["changes"] for e in recomputed_events().order_by("pk")] == [
+        {"reply_by": ["2031-01-06", "2031-01-07"]},
+        {"reply_by": ["2031-01-07", "2031-01-08"]},
+    ]
+
+
+@pytest.mark.django_db
+def test_a_local_holiday_in_a_year_the_package_knows_moves_the_deadlines_across_it(
+    clock, make_petition, admin_user, client_as
+):
+    from django.urls import reverse
+
+    case = routed(make_petition, clock, D(2026, 11, 20))  # Friday: 23, 24, 25, 26, 27 November
+    assert (case.reply_by, case.finish_by) == (D(2026, 11, 27), D(2027, 1, 19))
+    client_as(admin_user).post(
+        reverse("admin:petitions_holiday_add"), {"date": "2026-11-24", "kind": "holiday", "name": "地方节日"}
+    )
+    case.refresh_from_db()
+    assert (case.reply_by, case.finish_by) == (D(2026, 11, 30), D(2027, 1, 19))  # 60 days: counted raw
+    assert recomputed_events().get().note == "2026年节假日安排调整，期限重新计算：答复期限 2026-11-27 → 2026-11-30"
