@@ -455,7 +455,7 @@ class RecomputeReport:
 
     changed_days: list[dt.date] = field(default_factory=list)
     changes: list[CaseChange] = field(default_factory=list)
-    confirmed: int = 0  # no date moved; the provisional mark goes
+    confirmed: int = 0  # no date moved, and they are no longer provisional
     unexplained: list[tuple[Petition, list[str]]] = field(default_factory=list)
     stale: list[Petition] = field(default_factory=list)  # changed by someone else twice meanwhile: left alone
     dry_run: bool = False  # a preview: nothing was written
@@ -588,7 +588,7 @@ def _preview_one(petition, events, change, report: RecomputeReport) -> None:
         report.unexplained.append((petition, result.unexplained))
     elif result.changes:
         report.changes.append(CaseChange(petition, result.changes, result.earlier))
-    elif result.provisional != petition.deadline_provisional:
+    elif petition.deadline_provisional and not result.provisional:
         report.confirmed += 1
 
 
@@ -619,6 +619,6 @@ def _recompute_one(petition, events, change, report: RecomputeReport, *, by, rea
         if event is not None:
             changes = {name: tuple(map(dt.date.fromisoformat, pair)) for name, pair in event.data["changes"].items()}
             report.changes.append(CaseChange(petition, changes, bool(event.data["earlier"]), event))
-        elif petition.deadline_provisional != provisional_before:
+        elif provisional_before and not petition.deadline_provisional:
             report.confirmed += 1
         return
