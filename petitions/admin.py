@@ -3,10 +3,15 @@
 No admin form has ``status``: every change of a case goes through petitions/workflow.py.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 
-from petitions import workflow
+from petitions import deadlines, holidays, workflow
+from petitions.holiday_forms import ArrangementForm, RangeFormSet, read_forms, suggested_year
 from petitions.models import (
     Attachment,
     Category,
@@ -58,12 +63,105 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(Holiday)
 class HolidayAdmin(admin.ModelAdmin):
-    """节假日安排: enter a year's holidays and make-up working days when the State Council publishes them."""
+    """节假日安排: enter a year's holidays and make-up working days when the State Council publishes them.
 
-    list_display = ["date", "kind", "name"]
+    录入全年安排 (``year/``) takes the whole arrangement at once (petitions/holidays.py): pasted text or a table,
+    shown as the year's calendar with the cases whose deadlines will move, then saved in one transaction.
+    Single rows may still be added, changed and deleted here; every change of the calendar recomputes the
+    running cases' deadlines it moves (期限重算, through the workflow).
+    """
+
+    list_display = ["date", "weekday", "kind", "name"]
     list_filter = ["kind"]
     date_hierarchy = "date"
     search_fields = ["name"]
+    change_list_template = "admin/petitions/holiday/change_list.html"
+
+    @admin.display(description="星期")
+    def weekday(self, obj):
+        return f"星期{holidays.WEEKDAYS[obj.date.weekday()]}"
+
+    def get_urls(self):
+        urls = [path("year/", self.admin_site.admin_view(self.year_view), name="petitions_holiday_year")]
+        return urls + super().get_urls()
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {**(extra_context or {}), "calendar_warning": deadlines.calendar_warning()}
+        return super().changelist_view(request, extra_context)
+
+    # --- 录入全年安排 ---------------------------------------------------------------------------------
+
+    def year_view(self, request):
+        """GET: the form (?year= loads that year's rows). POST ``_preview``: read and check, then show the
+        calendar and what will change; POST ``_confirm``: read again and save; POST ``_edit``: back to the form."""
+        if not (self.has_add_permission(request) and self.has_delete_permission(request)):
+            raise PermissionDenied
+        if request.method == "POST":
+            form = ArrangementForm(request.POST)
+            formset = RangeFormSet(request.POST, prefix="range")
+            arrangement = read_forms(form, formset) if "_edit" not in request.POST else None
+            if arrangement is not None and "_confirm" in request.POST:
+                rows, report = holidays.arrangement_save(arrangement, by=request.user)
+                self.message_user(
+                    request,
+                    f"已保存{arrangement.year}年节假日安排：放假{arrangement.count(holidays.REST)}天，"
+                    f"调休上班{arrangement.count(holidays.WORK)}天（新增{len(rows.added)}条、删除{len(rows.removed)}条、"
+                    f"修改{len(rows.changed)}条记录）。{report.summary()}",
+                    messages.SUCCESS,
+                )
+                url = reverse("admin:petitions_holiday_changelist")
+                return HttpResponseRedirect(f"{url}?date__year={arrangement.year}")
+            if arrangement is not None:
+                return self._year_page(request, form, formset, preview=holidays.arrangement_preview(arrangement))
+        else:
+            try:
+                year = int(request.GET.get("year") or suggested_year())
+            except ValueError:
+                year = suggested_year()
+            text = holidays.to_lines(holidays.year_rows(year)) if 2000 <= year <= 2099 else ""
+            form = ArrangementForm(initial={"year": year, "text": text})
+            formset = RangeFormSet(prefix="range")
+        return self._year_page(request, form, formset)
+
+    def _year_page(self, request, form, formset, preview=None):
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "录入全年节假日安排" if preview is None else "确认节假日安排",
+            "form": form,
+            "formset": formset,
+            "preview": preview,
+            "calendar_warning": deadlines.calendar_warning(),
+            "weekdays": holidays.WEEKDAYS,
+        }
+        return TemplateResponse(request, "admin/petitions/holiday/year_form.html", context)
+
+    # --- Single rows: the running cases follow every change -----------------------------------------------
+
+    def save_model(self, request, obj, form, change):
+        days = {obj.date} | ({form.initial["date"]} if change and form.initial.get("date") else set())
+        report = holidays.holidays_edit(
+            days, lambda: super(HolidayAdmin, self).save_model(request, obj, form, change), by=request.user
+        )
+        self._tell(request, report)
+
+    def delete_model(self, request, obj):
+        report = holidays.holidays_edit(
+            [obj.date], lambda: super(HolidayAdmin, self).delete_model(request, obj), by=request.user
+        )
+        self._tell(request, report)
+
+    def delete_queryset(self, request, queryset):
+        days = list(queryset.values_list("date", flat=True))
+        if days:
+            report = holidays.holidays_edit(
+                days, lambda: super(HolidayAdmin, self).delete_queryset(request, queryset), by=request.user
+            )
+            self._tell(request, report)
+
+    def _tell(self, request, report):
+        if report.changed_days:
+            self.message_user(request, report.summary(), messages.INFO)
 
 
 class ReadOnlyMixin:

@@ -81,3 +81,5 @@ class Action(models.TextChoices):
     # Reserved for the public board (公示栏); its rules are added to workflow.py by that issue.
     PUBLISH = "publish", "公示"
     UNPUBLISH = "unpublish", "撤下公示"
+    # The system recomputes a running case's deadlines when the holiday calendar changed (issue 15).
+    RECOMPUTE_DEADLINES = "recompute_deadlines", "期限重算"

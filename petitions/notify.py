@@ -181,6 +181,14 @@ RULES: dict[str, Rule] = {
         body=lambda p, e: "群众回访不满意，诉求重新办理，原公示已撤下。重新答复后，请审核新的公示内容。",
         when=lambda e: bool(e.data.get("reopened")),
     ),
+    # 期限重算 (holiday arrangement entered or changed): told only when a deadline they work to moved earlier.
+    Action.RECOMPUTE_DEADLINES: Rule(
+        "petition.deadline_earlier",
+        "期限提前：{case}",
+        ("department", "routing_leader"),
+        body=lambda p, e: f"{e.note}\n请按新的期限办理。",
+        when=lambda e: bool(e.data.get("earlier")),
+    ),
 }
 
 

@@ -267,6 +267,18 @@ TRANSITIONS: dict[str, Transition] = {
     ]
 }
 
+# 期限重算 (issue 15) is never a button: when the holiday calendar changes (petitions/holidays.py), every running
+# case whose deadlines move is recomputed, by the admin who changed the calendar or by the system (``by=None``,
+# ``manage.py holidays_import``).
+TRANSITIONS[Action.RECOMPUTE_DEADLINES] = Transition(
+    Action.RECOMPUTE_DEADLINES,
+    "期限重算",
+    frozenset(deadlines.RECOMPUTED_STATUSES),
+    None,
+    _roles(R.ADMIN),
+    style="outline-secondary",
+)
+
 ACTION_LABELS = {action: t.label for action, t in TRANSITIONS.items()}
 
 
@@ -1117,3 +1129,62 @@ def petition_unpublish(*, petition: Petition, by, reason: str) -> PetitionEvent:
     publication.is_published, publication.unpublished_at = False, now
     publication.unpublished_by, publication.unpublish_reason = by, reason.strip()
     return event
+
+
+# --- The calendar changed (期限重算) ------------------------------------------------------------------
+
+
+def petition_recompute_deadlines(
+    *,
+    petition: Petition,
+    by=None,
+    change: deadlines.CalendarChange,
+    reason: str,
+    events: Sequence[PetitionEvent] | None = None,
+) -> PetitionEvent | None:
+    """期限重算: the holiday calendar changed (``change``: the years whose arrangement was entered or edited,
+    ``reason`` saying how); a running case's stored deadlines are computed again (``deadlines.recompute``, each
+    from the basis that gives back its stored date under the calendar before the change).
+
+    When a date moves: one event with the old and new dates in ``data["changes"]`` and the note, through
+    ``_apply`` (compare-and-set, the days' versions, on-commit notifications: the department and the routing
+    leader are told when a deadline they work to moved earlier). When no date moves, no event and nothing
+    changes, except that the stored provisional mark is brought up to date. Returns the event or None.
+
+    ``by`` is the admin who changed the calendar (admin group or superuser) or None for the system. Raises
+    ``TransitionError`` for a case no longer running or a stale copy, and ``deadlines.UnexplainedDeadlines``
+    (writing nothing) when a stored deadline cannot be traced back to its basis.
+    """
+    t = TRANSITIONS[Action.RECOMPUTE_DEADLINES]
+    if by is not None:
+        scope = scope_for(by)
+        if not (scope.is_superuser or any(scope.has_role(role) for role in t.roles)):
+            raise PermissionDenied(f"您没有“{t.label}”的权限。")
+    if petition.status not in t.sources:
+        raise TransitionError(f"该诉求当前为“{Status(petition.status).label}”，不能{t.label}。")
+    if events is None:
+        events = list(PetitionEvent.objects.filter(petition=petition, action__in=deadlines.BASIS_ACTIONS))
+    result = deadlines.recompute(petition, list(events), change)
+    if result.unexplained:
+        raise deadlines.UnexplainedDeadlines(petition, result.unexplained)
+    if not result.changes:
+        if petition.deadline_provisional != result.provisional:
+            changed = Petition.objects.filter(pk=petition.pk, status=petition.status, version=petition.version).update(
+                deadline_provisional=result.provisional
+            )
+            if changed != 1:
+                raise TransitionError(STALE_MESSAGE)
+            petition.deadline_provisional = result.provisional
+        return None
+    fields = {name: new for name, (_, new) in result.changes.items()}
+    fields["deadline_provisional"] = result.provisional
+    note = "、".join(f"{year}年" for year in change.years) + f"{reason}，期限重新计算：{result.describe()}"
+    data = {
+        "reason": reason,
+        "years": list(change.years),
+        "changes": {name: [old.isoformat(), new.isoformat()] for name, (old, new) in result.changes.items()},
+        "earlier": result.earlier,
+        "provisional": result.provisional,
+    }
+    with transaction.atomic():
+        return _apply(t, petition, by, fields=fields, note=note, data=data)

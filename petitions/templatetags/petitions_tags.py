@@ -47,3 +47,19 @@ def action_link(petition, action: str) -> str:
 @register.filter
 def satisfaction_label(value: str) -> str:
     return Satisfaction(value).label if value in Satisfaction.values else value
+
+
+@register.simple_tag
+def calendar_warning() -> str:
+    """The holiday arrangement not entered for this year, or for next year from 1 November (one query at most)."""
+    from petitions.deadlines import calendar_warning
+
+    return calendar_warning()
+
+
+@register.simple_tag
+def provisional_years(petition) -> str:
+    """“2031年”, “2031年、2032年”: the years not yet entered that the case's deadlines reach into; empty when none."""
+    from petitions.deadlines import provisional_years
+
+    return "、".join(f"{year}年" for year in provisional_years(petition))

@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("petitions", "0008_kept_counts"),
+        ("petitions", "0009_recompute_deadlines_action"),
     ]
 
     operations = [
