@@ -38,16 +38,6 @@ def test_healthz_is_503_when_no_page_can_render(client, settings, tmp_path):
     assert response.json()["pages"] == "error"
 
 
-@pytest.fixture
-def broker_down():
-    from minqing.celery import app
-
-    old = app.conf.task_always_eager, app.conf.broker_url
-    app.conf.task_always_eager, app.conf.broker_url = False, "redis://127.0.0.1:1/0"
-    yield
-    app.conf.task_always_eager, app.conf.broker_url = old
-
-
 def test_healthz_reports_a_broker_that_does_not_answer(broker_down):
     from minqing.views import broker_status
 
