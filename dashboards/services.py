@@ -93,7 +93,7 @@ def _enqueue(report_id: int) -> None:
     try:
         build_monthly_report.delay(report_id)
     except BROKER_ERRORS as e:  # the broker is down: say so on the row, never hang the request
-        logger.exception("monthly report %s could not be queued", report_id)
+        logger.warning("broker unavailable, monthly report %s not queued: %s", report_id, e)
         MonthlyReport.objects.filter(pk=report_id, status=S.PENDING).update(
             status=S.FAILED,
             error=f"生成失败：后台任务队列暂时不可用，请稍后重新生成。（{type(e).__name__}）",
