@@ -62,7 +62,9 @@ def database_unavailable(request, error: Exception) -> HttpResponse:
     logger.error("database unavailable, %s answered 503: %s", request.path, error)
     message = "系统暂时无法连接数据库，请稍后再试。"
     if request.path.endswith(".json"):
-        response = JsonResponse({"error": "database_unavailable", "message": message}, status=503)
+        response = JsonResponse(
+            {"error": "database_unavailable", "message": message}, status=503, json_dumps_params={"ensure_ascii": False}
+        )
     else:
         response = HttpResponse(render_to_string("503.html"), status=503)
     response["Retry-After"] = "60"
