@@ -28,7 +28,7 @@ run: install
 	$(BIN)/python manage.py seed_demo
 	@echo ""
 	@echo "民情信息中心已启动：http://$(HOST):$(PORT)/  （Ctrl+C 停止；后台任务在进程内执行）"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	DJANGO_RUNSERVER_HIDE_WARNING=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: install
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)

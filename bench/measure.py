@@ -101,8 +101,7 @@ class Server:
             "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
-            "SECURE_SSL_REDIRECT": "0",
-            "SECURE_HSTS_SECONDS": "0",
+            "HTTPS": "0",  # the runner talks plain HTTP to 127.0.0.1: no redirect, cookies without Secure
             "STATIC_ROOT": str(self.static_root),
             "LOG_LEVEL": "WARNING",
             "PYTHONPATH": str(ROOT),

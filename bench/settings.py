@@ -2,8 +2,7 @@
 
 * ``bench.querycount.QueryCountMiddleware`` first in the chain, so every SQL statement a request runs
   (session, user, scope, the page, the session save) is counted into the ``X-Query-Count`` header.
-* Session and CSRF cookies without the ``Secure`` flag: the runner talks plain HTTP to 127.0.0.1, and an
-  HTTP client never sends a Secure cookie over plain HTTP. Everything else is production (``DEBUG=0``).
+* Everything else is production (``DEBUG=0``), over plain HTTP: the runner sets ``HTTPS=0`` (bench/measure.py).
 * The cache keys carry the run's id (``BENCH_RUN_ID``), so a run never reads what an earlier run left in
   Redis (remembered figures would make a "cold" page warm).
 """
@@ -14,6 +13,4 @@ from minqing.settings import *  # noqa: F403
 from minqing.settings import CACHES, MIDDLEWARE
 
 MIDDLEWARE = ["bench.querycount.QueryCountMiddleware", *MIDDLEWARE]
-SESSION_COOKIE_SECURE = False
-CSRF_COOKIE_SECURE = False
 CACHES["default"]["KEY_PREFIX"] = os.getenv("BENCH_RUN_ID", "")

@@ -2,7 +2,8 @@
 
 ``MonthlyReport`` is one row per month. Its status moves pending → running → ready / failed, always by
 a compare-and-set in ``dashboards.services`` (an UPDATE filtered on the expected old status), so two
-workers or a task delivered twice cannot both build it. Building again reuses the row and replaces its
+workers or a task delivered twice cannot both build it. It is a job row (``minqing.jobs``): a running row
+whose heartbeat stopped has lost its worker and is failed. Building again reuses the row and replaces its
 file. The file is served by a view to leaders and admins only, never from a public media URL.
 """
 
@@ -42,6 +43,9 @@ class MonthlyReport(models.Model):
     )
     requested_at = models.DateTimeField("申请时间", null=True, blank=True)
     started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    # Written with the progress while a task builds the report; a running row without one for minqing.jobs.LOST_AFTER
+    # has lost its worker.
+    heartbeat_at = models.DateTimeField("心跳时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     class Meta:

@@ -3,9 +3,10 @@
 ``monthly_report_request`` (a leader asks, or the beat task on the 1st) puts the month's one row back to
 *pending* and enqueues the build through ``transaction.on_commit``; ``monthly_report_build`` (the task)
 claims it pending → running by compare-and-set, writes the workbook (dashboards.exports) into the row's
-file, and marks it ready — or failed with the reason. A task delivered twice finds nothing to claim; a
-worker that died mid-build leaves a *running* row that is claimed again once it is older than the task's
-hard time limit.
+file, and marks it ready — or failed with the reason. A task delivered twice finds nothing to claim. The row
+is a job row (``minqing.jobs``): the build writes a heartbeat with its progress, and a worker that died
+mid-build leaves a *running* row whose heartbeat stops; after ``jobs.LOST_AFTER`` the reports page shows it
+failed (``monthly_report_fail_lost``) and it can be asked for again at once.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import datetime as dt
 import logging
 import tempfile
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
@@ -25,6 +25,7 @@ from kombu.exceptions import OperationalError as KombuOperationalError
 
 from dashboards.models import MonthlyReport
 from dashboards.periods import Period
+from minqing import jobs
 from minqing.access import Scope, scope_for
 from minqing.roles import Role
 
@@ -41,9 +42,13 @@ def may_see_reports(scope: Scope) -> bool:
     return scope.is_superuser or scope.has_role(Role.LEADER, Role.ADMIN)
 
 
-def stale_after() -> dt.timedelta:
-    """A running build older than the task's hard time limit belongs to a worker that died."""
-    return dt.timedelta(seconds=int(getattr(settings, "CELERY_TASK_TIME_LIMIT", 900)) + 60)
+#: What a report whose worker died says (minqing.jobs).
+LOST_ERROR = "生成失败：后台任务已中断（长时间没有进展，可能是服务重启或内存不足），请重新生成。"
+
+
+def monthly_report_fail_lost() -> int:
+    """Mark failed the reports whose build lost its worker (minqing.jobs); before showing or re-queuing them."""
+    return jobs.fail_lost(MonthlyReport.objects.all(), error=LOST_ERROR, finished_at=timezone.now())
 
 
 def _row(year: int, month: int) -> MonthlyReport:
@@ -60,17 +65,16 @@ def monthly_report_request(*, year: int, month: int, by=None, enqueue: bool = Tr
     ``by`` is the leader or admin asking (None for the scheduled build). Nothing is queued while a build
     runs (``queued`` is False); a pending, ready or failed row goes back to pending and a build task is
     enqueued once the transaction commits (unless ``enqueue`` is False: the caller builds it in the
-    foreground). A broker that cannot be reached marks the row failed.
+    foreground). A broker that cannot be reached marks the row failed (the returned row says so).
     """
     if by is not None and not may_see_reports(scope_for(by)):
         raise PermissionDenied("只有领导和管理员可以生成民情月报。")
     Period.month(year, month)  # validates
     report = _row(year, month)
+    monthly_report_fail_lost()
     now = timezone.now()
     with transaction.atomic():
-        claimable = MonthlyReport.objects.filter(pk=report.pk).exclude(
-            status=S.RUNNING, started_at__gte=now - stale_after()
-        )
+        claimable = MonthlyReport.objects.filter(pk=report.pk).exclude(status=S.RUNNING)
         queued = (
             claimable.update(
                 status=S.PENDING, progress=0, error="", requested_by=by, requested_at=now, finished_at=None
@@ -89,35 +93,12 @@ def _enqueue(report_id: int) -> None:
     try:
         build_monthly_report.delay(report_id)
     except BROKER_ERRORS as e:  # the broker is down: say so on the row, never hang the request
-        logger.exception("monthly report %s could not be queued", report_id)
+        logger.warning("broker unavailable, monthly report %s not queued: %s", report_id, e)
         MonthlyReport.objects.filter(pk=report_id, status=S.PENDING).update(
             status=S.FAILED,
-            error=f"任务队列暂时不可用，请稍后重新生成。（{type(e).__name__}）",
+            error=f"生成失败：后台任务队列暂时不可用，请稍后重新生成。（{type(e).__name__}）",
             finished_at=timezone.now(),
         )
-
-
-def _claim(report_id: int) -> bool:
-    now = timezone.now()
-    fresh = MonthlyReport.objects.filter(pk=report_id, status=S.PENDING)
-    stale = MonthlyReport.objects.filter(pk=report_id, status=S.RUNNING, started_at__lt=now - stale_after())
-    for candidates in (fresh, stale):
-        if candidates.update(status=S.RUNNING, progress=0, error="", started_at=now, finished_at=None) == 1:
-            return True
-    return False
-
-
-class _Progress:
-    """Writes the percentage to the running row, at most once per 5 points."""
-
-    def __init__(self, report_id: int):
-        self.report_id, self.last = report_id, -5
-
-    def __call__(self, percent: int) -> None:
-        percent = max(0, min(int(percent), 99))
-        if percent >= self.last + 5:
-            self.last = percent
-            MonthlyReport.objects.filter(pk=self.report_id, status=S.RUNNING).update(progress=percent)
 
 
 def monthly_report_build(*, report_id: int, today: dt.date | None = None) -> MonthlyReport | None:
@@ -126,28 +107,30 @@ def monthly_report_build(*, report_id: int, today: dt.date | None = None) -> Mon
     back to pending); any other error marks the row failed with the reason."""
     from dashboards.exports import build_monthly_workbook
 
-    if not _claim(report_id):
-        logger.info("monthly report %s: nothing to claim", report_id)
+    row = MonthlyReport.objects.filter(pk=report_id)
+    token = jobs.claim(row, progress=0, error="", finished_at=None)
+    if token is None:
+        logger.debug("monthly report %s: nothing to claim", report_id)
         return None
     report = MonthlyReport.objects.get(pk=report_id)
     old_name = report.file.name
     try:
         with tempfile.TemporaryFile(suffix=".xlsx") as tmp:
             stats = build_monthly_workbook(
-                Period.month(report.year, report.month), tmp, today=today, progress=_Progress(report_id)
+                Period.month(report.year, report.month), tmp, today=today, progress=jobs.Heartbeat(row, token)
             )
             tmp.seek(0, 2)
             size = tmp.tell()
             tmp.seek(0)
             report.file.save(f"{report.key}.xlsx", File(tmp, name=f"{report.key}.xlsx"), save=False)
     except OperationalError:
-        MonthlyReport.objects.filter(pk=report_id, status=S.RUNNING).update(status=S.PENDING, progress=0)
+        jobs.owned(row, token).update(status=S.PENDING, progress=0)
         raise
     except Exception as e:  # noqa: BLE001 — any other failure is the row's, with its reason
         logger.exception("monthly report %s failed", report_id)
         monthly_report_fail(report_id=report_id, reason=f"{type(e).__name__}: {e}")
         return MonthlyReport.objects.get(pk=report_id)
-    done = MonthlyReport.objects.filter(pk=report_id, status=S.RUNNING).update(
+    done = jobs.owned(row, token).update(
         status=S.READY,
         progress=100,
         file=report.file.name,

@@ -25,7 +25,7 @@ from dashboards.desks import desks_for
 from dashboards.forms import KINDS, PeriodForm, ReportRequestForm, period_query
 from dashboards.models import MonthlyReport
 from dashboards.periods import Period, PeriodError, last_months
-from dashboards.services import may_see_reports, monthly_report_request
+from dashboards.services import may_see_reports, monthly_report_fail_lost, monthly_report_request
 from households.models import Village
 from petitions.models import Petition
 
@@ -315,13 +315,16 @@ def reports(request):
         if form.is_valid():
             period = form.cleaned_data["month"]
             report, queued = monthly_report_request(year=period.start.year, month=period.start.month, by=request.user)
-            if queued:
+            if report.status == MonthlyReport.Status.FAILED:  # the queue is down (or an in-process build failed)
+                messages.error(request, f"{report.label}民情月报{report.error}")
+            elif queued:
                 messages.success(request, f"已提交{report.label}民情月报的生成任务。")
             else:
                 messages.info(request, f"{report.label}民情月报正在生成中，请稍候。")
             return redirect("dashboards:reports")
     else:
         form = ReportRequestForm()
+    monthly_report_fail_lost()
     rows = MonthlyReport.objects.select_related("requested_by").order_by("-year", "-month")[:36]
     return render(
         request, "dashboards/reports.html", {"form": form, "reports": rows, "received_rule": exports.RECEIVED_RULE}
@@ -333,6 +336,7 @@ def reports(request):
 def report_status(request, pk):
     """One report's row (htmx polls it every 2 s while it is queued or running)."""
     _require_reports(request)
+    monthly_report_fail_lost()
     report = get_object_or_404(MonthlyReport.objects.select_related("requested_by"), pk=pk)
     return render(request, "dashboards/_report_row.html", {"report": report})
 

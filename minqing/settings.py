@@ -84,6 +84,18 @@ def database_from_url(url: str) -> dict:
     raise ImproperlyConfigured(f"DATABASE_URL must start with sqlite:/// or postgres://, not {parsed.scheme!r}")
 
 
+def redis_cache(url: str) -> dict:
+    """The Django cache on Redis, failing soft (minqing.cache): it holds only conveniences (the public lookup's
+    per-address limit, the leaders' numbers that were slow to compute), so while Redis cannot be reached every
+    call is answered from this process's memory instead of raising. A second's wait at most per try: Redis is
+    on the same host or network, and a page must not wait on it."""
+    return {
+        "BACKEND": "minqing.cache.FailSoftRedisCache",
+        "LOCATION": url,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+
+
 def sqlite_database(path) -> dict:
     return {
         "ENGINE": "django.db.backends.sqlite3",
@@ -102,9 +114,10 @@ DEBUG = env_bool("DEBUG", SECRET_KEY == DEFAULT_SECRET_KEY)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
 
 if not DEBUG:
-    if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32:
+    if SECRET_KEY == DEFAULT_SECRET_KEY or len(SECRET_KEY) < 32 or SECRET_KEY.startswith("change-me"):
         raise ImproperlyConfigured(
-            "DEBUG is off but SECRET_KEY is unset or the default (or shorter than 32 characters). "
+            "DEBUG is off but SECRET_KEY is unset, the default or .env.example's placeholder (or shorter than 32 "
+            "characters). "
             "Set SECRET_KEY to a long random value, e.g. "
             "python -c 'import secrets; print(secrets.token_urlsafe(50))'."
         )
@@ -144,6 +157,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Early: a database that cannot be reached answers 503 before anything else asks it (minqing.middleware).
+    "minqing.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -235,12 +250,7 @@ STORAGES = {
 REDIS_URL = os.getenv("REDIS_URL", "")
 
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-        }
-    }
+    CACHES = {"default": redis_cache(REDIS_URL)}
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
@@ -293,15 +303,37 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
+# HTTPS=1 (the default): the site is reached over TLS, ended by a reverse proxy in front (nginx in
+# docker-compose.yml), and the cookies, HSTS and the redirect to https:// say so. HTTPS=0 is for a plain-HTTP
+# intranet without a certificate: it turns off exactly those three together, so that a browser on
+# http://10.x.x.x can sign in (a Secure cookie is never sent back over plain HTTP: every form would answer
+# 403), and silences exactly the deploy checks that they raise. See the README for what it gives up.
+HTTPS = env_bool("HTTPS", True)
+
 if not DEBUG:
+    if os.getenv("SECURE_SSL_REDIRECT") is not None:
+        # Turning off the redirect alone left the cookies Secure: a plain-HTTP intranet still could not sign in.
+        raise ImproperlyConfigured(
+            "SECURE_SSL_REDIRECT is no longer read: remove it. For a plain-HTTP intranet set HTTPS=0, which turns "
+            "off the redirect, the Secure cookies and HSTS together."
+        )
+    # The proxy in front says whether the browser came in over https (gunicorn itself is not reachable).
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # container health checks speak plain HTTP
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    if HTTPS:
+        SECURE_SSL_REDIRECT = True
+        SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # container health checks speak plain HTTP
+        SESSION_COOKIE_SECURE = True
+        CSRF_COOKIE_SECURE = True
+        SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
+        SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+        SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    else:
+        SILENCED_SYSTEM_CHECKS += [
+            "security.W004",  # SECURE_HSTS_SECONDS unset
+            "security.W008",  # SECURE_SSL_REDIRECT off
+            "security.W012",  # SESSION_COOKIE_SECURE off
+            "security.W016",  # CSRF_COOKIE_SECURE off
+        ]
 
 # Content-Security-Policy (django-csp): only this site's own files. No inline or external scripts; styles
 # may be inline (style attributes, the <style> inside server-rendered pygal charts) but only from this site.
@@ -355,11 +387,16 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Minqing's own settings -------------------------------------------------------------------
 MINQING = {
-    # The public site address printed on receipts and contact cards (QR codes point here).
-    "PUBLIC_BASE_URL": os.getenv("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+    # The public site address printed on receipts and contact cards (QR codes point here) and in emails.
+    # Unset: the address a page was asked on (minqing.links.public_base_url); check --deploy warns.
+    "PUBLIC_BASE_URL": os.getenv("PUBLIC_BASE_URL", ""),
     "CENTER_NAME": os.getenv("CENTER_NAME", "鼎新乡民情信息中心"),
     "CENTER_HOTLINE": os.getenv("CENTER_HOTLINE", "0851-12345678"),
 }
+
+# seed_demo creates the demo accounts, whose password the README publishes, only on a development machine.
+# Taken from DEBUG here, at start: test runners turn settings.DEBUG off while the tests run.
+MINQING_DEMO_ACCOUNTS = DEBUG
 
 # The household page's one timeline (households/timeline.py): each app appends its provider, a function
 # (household, scope) -> Iterable[TimelineEntry] running a constant number of queries.
@@ -389,11 +426,29 @@ MINQING_HOTSPOT_MIN_CASES = env_int("MINQING_HOTSPOT_MIN_CASES", 3)
 # is read (minqing.middleware.RequestSizeLimitMiddleware); the reverse proxy's client_max_body_size says the same.
 MINQING_MAX_REQUEST_MB = env_int("MINQING_MAX_REQUEST_MB", 50)
 
+# Console logging. What a township user running `make run` would not understand stays at DEBUG level
+# (LOG_LEVEL=DEBUG shows it): django-axes's line on every sign-in (failures and lockouts are warnings and stay;
+# every attempt is also kept in the database, readable in the admin), and, when tasks run in-process, Celery's
+# "Task … succeeded in 0.15s" and kombu's "No hostname was supplied" of the in-memory broker. A worker (with
+# REDIS_URL) keeps its task lines.
+LOG_LEVEL = os.getenv("LOG_LEVEL", "INFO").upper()
+_debug_only = "DEBUG" if LOG_LEVEL == "DEBUG" else "WARNING"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"one_line_forbidden": {"()": "minqing.logfilters.OneLineForbidden"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_forbidden"]}},
-    "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "axes": {"level": _debug_only},
+        **(
+            {
+                "celery.app.trace": {"level": _debug_only},
+                "kombu.connection": {"level": "DEBUG" if LOG_LEVEL == "DEBUG" else "ERROR"},
+            }
+            if CELERY_TASK_ALWAYS_EAGER
+            else {}
+        ),
+    },
 }

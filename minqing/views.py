@@ -1,10 +1,18 @@
+import logging
+import sys
+
+from django.contrib.auth.forms import AuthenticationForm
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from minqing.celery import app as celery_app
+from minqing.middleware import DATABASE_UNAVAILABLE, database_unavailable
+
+logger = logging.getLogger(__name__)
 
 
 def database_status() -> str:
@@ -22,8 +30,22 @@ def broker_status() -> str:
         return "eager"
     try:
         with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=0, timeout=2)
+            conn.ensure_connection(max_retries=0, timeout=1)
     except Exception:  # kombu raises transport-specific errors
+        return "error"
+    return "ok"
+
+
+def pages_status() -> str:
+    """Render one real page, the sign-in page, as every visitor first sees it: its templates, crispy forms and
+    every ``{% static %}`` of base.html. With DEBUG=0 and no collected manifest (collectstatic not run, or run
+    with the development storage) every page raises here, while the database and broker are fine. Rendered
+    without the request, so it asks the database nothing and sets no cookie."""
+    try:
+        # A stand-in token: without a request there is none, and the rendered page is thrown away.
+        render_to_string("registration/login.html", {"form": AuthenticationForm(), "csrf_token": "healthz"})
+    except Exception:  # any template or static storage error means no page can be served
+        logger.exception("healthz: the sign-in page does not render")
         return "error"
     return "ok"
 
@@ -31,9 +53,15 @@ def broker_status() -> str:
 @never_cache
 @require_GET
 def healthz(request):
-    db = database_status()
-    body = {"status": "ok" if db == "ok" else "error", "database": db, "broker": broker_status()}
-    return JsonResponse(body, status=200 if db == "ok" else 503)
+    """200 when the database answers and a page renders, else 503; the broker is reported, never waited on for
+    more than a second (a broker that is down leaves every page working)."""
+    db, pages = database_status(), pages_status()
+    healthy = db == "ok" and pages == "ok"
+    body = {"status": "ok" if healthy else "error", "database": db, "pages": pages, "broker": broker_status()}
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+healthz.answers_without_database = True  # it reports the database itself (minqing.middleware)
 
 
 def error_400(request, exception=None):
@@ -49,6 +77,11 @@ def error_404(request, exception=None):
 
 
 def error_500(request):
+    """handler500, called while the exception is being handled: a database that cannot be reached, raised outside
+    a view (loading the session, say), is a 503 like everywhere else (minqing.middleware)."""
+    error = sys.exc_info()[1]
+    if isinstance(error, DATABASE_UNAVAILABLE):
+        return database_unavailable(request, error)
     return render(request, "500.html", status=500)
 
 

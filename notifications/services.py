@@ -10,6 +10,7 @@ from django.core.mail import send_mail
 from django.db.models import Q
 from django.utils import timezone
 
+from minqing.links import public_base_url
 from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
@@ -25,7 +26,8 @@ def notification_send(*, recipients: Iterable, kind: str, title: str, body: str 
     )
     emails = [user.email for user in users.values() if user.email]
     if emails:
-        link = f"{settings.MINQING['PUBLIC_BASE_URL']}{url}" if url else ""
+        base = public_base_url()
+        link = f"{base}{url}" if url and base else ""
         try:
             send_mail(
                 f"【民情信息中心】{title}",

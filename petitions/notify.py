@@ -289,7 +289,7 @@ def claim_and_deliver(model: type[models.Model], pk: int, msg: Message) -> bool:
             return False
         deliver(msg)
     if not msg.recipients:
-        logger.warning("%s %s: nobody to tell", model.__name__, pk)
+        logger.debug("%s %s: nobody to tell", model.__name__, pk)
     return True
 
 

@@ -18,6 +18,7 @@ from django_filters.views import FilterView
 
 from households.models import Household
 from minqing.filters import as_id
+from minqing.links import public_base_url
 from minqing.roles import Role
 from petitions import deadlines, workflow
 from petitions.choices import Action
@@ -344,7 +345,7 @@ def receipt(request, pk):
     petition = _petition_or_404(request, pk)
     if not (request.scope.is_center or request.scope.is_liaison):
         raise PermissionDenied
-    base = settings.MINQING["PUBLIC_BASE_URL"].rstrip("/")
+    base = public_base_url(request)
     lookup_url = f"{base}/public/lookup/?number={petition.tracking_number}"
     qr_svg = segno.make(lookup_url, error="m").svg_inline(scale=3, dark="#000", border=2)
     return render(

@@ -60,6 +60,28 @@ def _celery_eager():
     app.conf.task_always_eager, app.conf.task_eager_propagates = old
 
 
+#: A Redis address where nothing listens.
+DEAD_REDIS = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture
+def broker_down():
+    """Celery with its broker down (a Redis port where nothing listens) and eager off, as in production when
+    Redis is gone. The connection pools made for the previous broker are dropped, so nothing reaches them."""
+    from minqing.celery import app
+
+    def forget_pools():
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    old = app.conf.task_always_eager, app.conf.broker_url
+    app.conf.task_always_eager, app.conf.broker_url = False, DEAD_REDIS
+    forget_pools()
+    yield DEAD_REDIS
+    app.conf.task_always_eager, app.conf.broker_url = old
+    forget_pools()
+
+
 def make_village(name: str = "和平村", groups: int = 2) -> Village:
     village, _ = Village.objects.get_or_create(name=name)
     for n in range(1, groups + 1):

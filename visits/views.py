@@ -20,6 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from households.models import Household
 from minqing.filters import as_id
+from minqing.links import public_base_url
 from petitions.identity import can_see_identity, petitioner_fields
 from petitions.models import Channel, Satisfaction
 from petitions.views import intake_page
@@ -247,9 +248,9 @@ def coverage(request):
     )
 
 
-def lookup_qr() -> tuple[str, str, str]:
+def lookup_qr(request) -> tuple[str, str, str]:
     """The public lookup address and its QR code as an SVG ``<symbol>`` (drawn once, used per card)."""
-    url = settings.MINQING["PUBLIC_BASE_URL"].rstrip("/") + "/public/lookup/"
+    url = public_base_url(request) + "/public/lookup/"
     svg = segno.make(url, error="m").svg_inline(scale=1, border=2, svgclass=None, lineclass=None, omitsize=True)
     view_box = svg[svg.index('viewBox="') + 9 :].split('"', 1)[0]
     inner = svg[svg.index(">") + 1 : svg.rindex("</svg>")]
@@ -274,7 +275,7 @@ def contact_cards(request):
         )
         if contacts_only:
             households = households.filter(contact_cadre__isnull=False)
-    url, view_box, symbol = lookup_qr()
+    url, view_box, symbol = lookup_qr(request)
     return render(
         request,
         "visits/cards.html",

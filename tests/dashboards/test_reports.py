@@ -20,6 +20,7 @@ from dashboards.exports import SHEETS, build_monthly_workbook
 from dashboards.models import MonthlyReport
 from dashboards.periods import Period
 from dashboards.tasks import build_monthly_report, build_previous_month_report
+from minqing import jobs
 from notifications.models import Notification
 from petitions import identity
 from petitions.models import Petition
@@ -248,6 +249,58 @@ def test_an_unreachable_broker_marks_the_row_failed(monkeypatch, leader, django_
         report, _ = services.monthly_report_request(year=2026, month=3, by=leader)
     report.refresh_from_db()
     assert report.status == "failed" and "任务队列" in report.error
+
+
+class WorkerKilled(BaseException):
+    """SIGKILL, out of memory, a restart: the worker stops where it is and nothing after that line runs."""
+
+
+@pytest.mark.django_db
+def test_a_report_whose_worker_died_is_shown_failed_and_can_be_asked_again(
+    client_as, leader, march, monkeypatch, django_capture_on_commit_callbacks
+):
+    client = client_as(leader)
+    report = MonthlyReport.objects.create(year=2026, month=3)
+    build = exports.build_monthly_workbook
+
+    def killed_at_one_percent(period, out, *, today=None, progress=None):
+        progress(1)
+        raise WorkerKilled
+
+    monkeypatch.setattr(exports, "build_monthly_workbook", killed_at_one_percent)
+    with pytest.raises(WorkerKilled):
+        services.monthly_report_build(report_id=report.pk, today=TODAY)
+    report.refresh_from_db()
+    assert (report.status, report.progress) == ("running", 1)  # what the dead worker leaves behind
+
+    # Within minutes it may still be alive: shown running, not queued twice.
+    assert "生成中 1%" in client.get(reverse("dashboards:reports")).content.decode()
+    again = client.post(reverse("dashboards:reports"), {"month": "2026-03"}, follow=True).content.decode()
+    assert "正在生成中" in again
+
+    # No heartbeat for longer than the rule allows: the task is gone.
+    gone = timezone.now() - jobs.LOST_AFTER - dt.timedelta(seconds=1)
+    MonthlyReport.objects.filter(pk=report.pk).update(heartbeat_at=gone, started_at=gone)
+    row = client.get(reverse("dashboards:report_status", args=[report.pk])).content.decode()
+    assert "生成失败" in row and "后台任务已中断" in row and "生成中" not in row
+    assert "hx-trigger" not in row  # the page stops polling
+
+    monkeypatch.setattr(exports, "build_monthly_workbook", build)
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = client.post(reverse("dashboards:reports"), {"month": "2026-03"}, follow=True).content.decode()
+    assert "已提交2026年3月民情月报的生成任务" in asked
+    report.refresh_from_db()
+    assert report.status == "ready" and report.error == ""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_asking_with_the_queue_down_says_so_instead_of_submitted(client_as, leader, broker_down):
+    """Redis (the broker) is down: the page says the queue is unavailable; the row is failed, not pending for ever."""
+    page = client_as(leader).post(reverse("dashboards:reports"), {"month": "2026-03"}, follow=True)
+    text = page.content.decode()
+    assert "已提交" not in text
+    assert "2026年3月民情月报生成失败：后台任务队列暂时不可用" in text
+    assert MonthlyReport.objects.get(year=2026, month=3).status == "failed"
 
 
 @pytest.mark.django_db

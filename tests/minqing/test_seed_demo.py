@@ -1,9 +1,13 @@
+import io
+
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from households.models import Village
+from minqing.demo import DEMO_PASSWORD
+from tests.minqing.test_settings import PRODUCTION, run_python, settings_of
 
 
 def row_counts() -> dict[str, int]:
@@ -54,3 +58,54 @@ def test_the_demo_never_writes_an_accusers_name_or_phone_into_the_accusation():
         ]
         text = f"{case.summary}\n{case.content}"
         assert not identity.mentioned_in(text, names=[n for n, _ in people], phones=[p for _, p in people if p])
+
+
+# --- Production: no account with the published password ---------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_without_demo_accounts_seed_demo_creates_the_configuration_only(settings):
+    settings.MINQING_DEMO_ACCOUNTS = False
+    out = io.StringIO()
+    call_command("seed_demo", "--no-sample-data", stdout=out)
+    assert Village.objects.count() == 13
+    assert not get_user_model().objects.exists()
+    assert "createsuperuser" in out.getvalue() and DEMO_PASSWORD not in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_without_demo_accounts_the_sample_data_is_refused(settings):
+    settings.MINQING_DEMO_ACCOUNTS = False
+    with pytest.raises(CommandError, match="--no-sample-data"):
+        call_command("seed_demo", stdout=io.StringIO())
+    assert not Village.objects.exists() and not get_user_model().objects.exists()
+
+
+SEED_IN_PRODUCTION = """
+import django; django.setup()
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from minqing.demo import DEMO_PASSWORD
+call_command("migrate", verbosity=0)
+try:
+    call_command("seed_demo")
+except CommandError as e:
+    print("refused:", e)
+call_command("seed_demo", "--no-sample-data")
+users = get_user_model().objects.all()
+print("users", users.count(), "with the demo password", sum(u.check_password(DEMO_PASSWORD) for u in users))
+"""
+
+
+def test_debug_0_seed_demo_creates_no_account_with_the_demo_password(tmp_path):
+    result = run_python(SEED_IN_PRODUCTION, **PRODUCTION, DATABASE_URL=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    assert result.returncode == 0, result.stderr
+    assert "refused:" in result.stdout
+    assert "users 0 with the demo password 0" in result.stdout
+    assert "村：和平村" in result.stdout  # the configuration was created
+
+
+def test_demo_accounts_follow_debug_at_start():
+    assert settings_of("MINQING_DEMO_ACCOUNTS")["MINQING_DEMO_ACCOUNTS"] is True  # a development checkout
+    assert settings_of("MINQING_DEMO_ACCOUNTS", **PRODUCTION)["MINQING_DEMO_ACCOUNTS"] is False

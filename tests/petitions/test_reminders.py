@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import threading
 
 import pytest
@@ -245,6 +246,7 @@ def test_two_scans_in_sequence_send_each_reminder_once(make_petition):
 
 @pytest.mark.django_db
 def test_a_reminder_with_nobody_to_tell_is_logged_and_not_retried(make_petition, dept_zigui, leader, caplog):
+    caplog.set_level(logging.DEBUG, logger="petitions.notify")  # at DEBUG: not for `make run`'s console
     petition = make_petition(Status.ASSIGNED, lead_department=dept_zigui)  # 自规所 has no staff here
     leader.is_active = False  # and the routing leader has left
     leader.save()
