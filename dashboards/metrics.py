@@ -52,13 +52,17 @@ Asia/Shanghai; "today" is the day the figures are computed:
    record of the same matter). Numerator: of those, marked repeat (``is_repeat``).
 
 The value is numerator ÷ denominator (0–1, four decimals), ``None`` when the denominator is 0.
+
+**Townships.** Every function takes ``townships``: the ids of the townships counted (the reader's, from
+``minqing.access.Scope.township_filter``), or ``None`` for the whole county. The county's figures are the sums
+of its townships' (every case belongs to one township), and ``township`` is a grouping like the others.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import or_
@@ -346,12 +350,24 @@ def _figures(row: dict, k: float, prefix: str = "") -> dict[str, Figure]:
     return out
 
 
-def compute(period: Period, *, today: dt.date | None = None, k: float | None = None) -> dict[str, Figure]:
-    """The seven measures over the whole township for ``period``."""
-    return compute_many([period], today=today, k=k)[0]
+Townships = Collection[int] | None
 
 
-def compute_many(periods: list[Period], *, today: dt.date | None = None, k: float | None = None) -> list[dict]:
+def in_townships(townships: Townships, prefix: str = "") -> Q:
+    """The filter that keeps the cases (or rows) of ``townships``; nothing to filter for the whole county."""
+    return Q() if townships is None else Q(**{f"{prefix}township_id__in": list(townships)})
+
+
+def compute(
+    period: Period, *, today: dt.date | None = None, k: float | None = None, townships: Townships = None
+) -> dict[str, Figure]:
+    """The seven measures over ``townships`` (the whole county: None) for ``period``."""
+    return compute_many([period], today=today, k=k, townships=townships)[0]
+
+
+def compute_many(
+    periods: list[Period], *, today: dt.date | None = None, k: float | None = None, townships: Townships = None
+) -> list[dict]:
     """The seven measures for several periods that do not overlap (a trend, a month beside the one before),
     each counted as ``summaries.plan`` says: its kept spans from their ``Summary`` rows
     (``summaries.kept_rows``), the rest from the cases and the revisit events (two queries for all the
@@ -363,7 +379,8 @@ def compute_many(periods: list[Period], *, today: dt.date | None = None, k: floa
     today = today or timezone.localdate()
     plans = summaries.plan(periods, today)
     row: dict = {}
-    for group in _counted_rows(plans, today) + summaries.kept_rows(plans, summaries.PLACE):
+    counted = _counted_rows(plans, today, townships=townships)
+    for group in counted + summaries.kept_rows(plans, summaries.PLACE, townships=townships):
         for name, count in group.items():
             row[name] = row.get(name, 0) + (count or 0)
     return [_figures(row, k, prefix=f"p{i}_") for i in range(len(periods))]
@@ -386,7 +403,7 @@ def grouped(queryset: QuerySet, keys, aggregates: dict, *, prefix: str = "", ext
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _counted_rows(plans: list[summaries.Plan], today: dt.date, keys=()) -> list[dict]:
+def _counted_rows(plans: list[summaries.Plan], today: dt.date, keys=(), *, townships: Townships = None) -> list[dict]:
     """The counts of the parts of the plans that are not kept (``Plan.ranges``), from the cases and their
     revisit events, grouped by ``keys``; plan i's counts are named ``p<i>_<measure>__<part>``. Two queries
     for any number of plans (none when every plan is kept)."""
@@ -398,8 +415,8 @@ def _counted_rows(plans: list[summaries.Plan], today: dt.date, keys=()) -> list[
         parts = measure_parts(plan.period, today, counted=plan.ranges)
         aggs.update(_case_aggregates(parts, prefix=f"p{i}_"))
         base.append(relevant(parts))
-    rows = grouped(Petition.objects.filter(reduce(or_, base)), keys, aggs)
-    events = _last_revisits_by_period([plan for _, plan in counted])
+    rows = grouped(Petition.objects.filter(reduce(or_, base), in_townships(townships)), keys, aggs)
+    events = _last_revisits_by_period([plan for _, plan in counted]).filter(in_townships(townships, "petition__"))
     for group in grouped(events, keys, _revisit_aggregates(), prefix="petition__", extra=("period",)):
         i = counted[group.pop("period")][0]
         rows.append({name if name in keys else f"p{i}_{name}": count for name, count in group.items()})
@@ -446,6 +463,9 @@ class Dimension:
 
 
 DIMENSIONS = {
+    "township": Dimension(
+        "township", "乡镇", "township_id", "township__name", ("township__sort_order", "township__name"), summaries.PLACE
+    ),
     "village": Dimension(
         "village", "村", "village_id", "village__name", ("village__sort_order", "village__name"), summaries.PLACE
     ),
@@ -477,13 +497,25 @@ def _sort_key(values: tuple) -> tuple:
     return tuple((v is None, v if v is not None else 0) for v in values)
 
 
-def compute_by(period: Period, dimension: str, *, today: dt.date | None = None, k: float | None = None) -> list[Row]:
-    """The seven measures per village / lead department / subject / channel: two grouped queries."""
-    return compute_by_many(period, [dimension], today=today, k=k)[dimension]
+def compute_by(
+    period: Period,
+    dimension: str,
+    *,
+    today: dt.date | None = None,
+    k: float | None = None,
+    townships: Townships = None,
+) -> list[Row]:
+    """The seven measures per township / village / lead department / subject / channel: two grouped queries."""
+    return compute_by_many(period, [dimension], today=today, k=k, townships=townships)[dimension]
 
 
 def compute_by_many(
-    period: Period, dimensions: list[str], *, today: dt.date | None = None, k: float | None = None
+    period: Period,
+    dimensions: list[str],
+    *,
+    today: dt.date | None = None,
+    k: float | None = None,
+    townships: Townships = None,
 ) -> dict[str, list[Row]]:
     """The seven measures per group of each of ``dimensions``: the part of the period that is not kept,
     from the cases and the revisit events (two queries, each grouped by every dimension's column at once),
@@ -498,9 +530,9 @@ def compute_by_many(
         return list(dict.fromkeys(dim.field for dim in of_dims))
 
     keys = keys_of(dims)
-    counted = _counted_rows(plans, today, keys)
+    counted = _counted_rows(plans, today, keys, townships=townships)
     kept = {
-        grain: summaries.kept_rows(plans, grain, keys_of([d for d in dims if d.grain == grain]))
+        grain: summaries.kept_rows(plans, grain, keys_of([d for d in dims if d.grain == grain]), townships=townships)
         for grain in dict.fromkeys(dim.grain for dim in dims)
     }
     out = {}
@@ -592,7 +624,7 @@ def group_filter(dimension: str, key: str) -> Q:
     dim = DIMENSIONS[dimension]
     if key == NONE_KEY and dim.name_field:
         return Q(**{f"{dim.field.removesuffix('_id')}__isnull": True})
-    if dimension in ("village", "department"):
+    if dimension in ("township", "village", "department"):
         return Q(**{dim.field: int(key)})
     if dimension == "channel" and key not in Channel.values:
         raise ValueError(key)
@@ -610,11 +642,12 @@ def cases(
     dimension: str | None = None,
     key: str | None = None,
     today: dt.date | None = None,
+    townships: Townships = None,
 ) -> QuerySet:
     """Exactly the cases counted in ``part`` ("numerator", "denominator", "missed", or for 满意率 also
     "satisfied" / "basic") of ``measure`` for ``period``, optionally in one group. Raises KeyError /
     ValueError for an unknown measure, part, dimension or key."""
-    q = measure_parts(period, today)[measure].part(part)
+    q = measure_parts(period, today)[measure].part(part) & in_townships(townships)
     if dimension:
         q &= group_filter(dimension, key or "")
     return Petition.objects.filter(q)
@@ -632,21 +665,22 @@ def part_count(figure: Figure, part: str) -> int:
 # --- metrics.json ----------------------------------------------------------------------------------
 
 
-def as_json(period: Period, *, today: dt.date | None = None) -> dict:
+def as_json(period: Period, *, today: dt.date | None = None, townships: Townships = None) -> dict:
     """The shape of ``/dashboards/metrics.json`` (other tools rely on it)::
 
         {
           "from": "2026-10-01", "to": "2026-10-31", "satisfaction_basic_weight": 1.0,
           "response_rate": {"value": 0.8, "numerator": 4, "denominator": 5},   # … the seven measures, overall
+          "by_township":   [{"id": 1, "name": "鼎新乡", "response_rate": {…}, …}, …],
           "by_village":    [{"id": 1, "name": "和平村", "response_rate": {…}, …}, …],
           "by_department": [{"id": 2, "name": "民政办", "response_rate": {…}, …}, …]
         }
 
     ``value`` is numerator ÷ denominator (0–1, four decimals) or null when the denominator is 0; the
     numerator of satisfaction_rate is weighted (满意 + k × 基本满意). A group of cases without a village
-    (or not routed to any department) has ``id`` null.
+    (or not routed to any department) has ``id`` null. Over ``townships`` (the reader's), or the county.
     """
-    groups = compute_by_many(period, ["village", "department"], today=today)
+    groups = compute_by_many(period, ["township", "village", "department"], today=today, townships=townships)
     overall = total(groups["village"])
     data: dict = {
         "from": period.start.isoformat(),
@@ -654,7 +688,7 @@ def as_json(period: Period, *, today: dt.date | None = None) -> dict:
         "satisfaction_basic_weight": basic_weight(),
     }
     data.update({key: figure.as_json() for key, figure in overall.items()})
-    for dimension in ("village", "department"):
+    for dimension in ("township", "village", "department"):
         data[f"by_{dimension}"] = [
             {"id": row.id, "name": row.label, **{key: f.as_json() for key, f in row.figures.items()}}
             for row in groups[dimension]
@@ -697,5 +731,6 @@ def remembered(key: str, compute: Callable[[], T], periods: Sequence[Period]) ->
     return value, computed_at, False
 
 
-def figures_key(period: Period, today: dt.date, *parts) -> str:
-    return ":".join(str(p) for p in (period.start, period.end, today, basic_weight(), *parts))
+def figures_key(period: Period, today: dt.date, townships: Townships = None, *parts) -> str:
+    place = "county" if townships is None else ",".join(str(t) for t in sorted(townships))
+    return ":".join(str(p) for p in (period.start, period.end, today, basic_weight(), place, *parts))

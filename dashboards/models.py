@@ -82,12 +82,12 @@ class Summary(models.Model):
     that a year is read from a few thousand of these rows instead of from every case it counts. A span is a
     past calendar month, or one past day of the last year (``start`` = ``end``).
 
-    ``grain`` says how the span is grouped: by village and lead department (``place``: the overall figures
-    and the village and department groupings) or by category and channel (``topic``: the subject and
-    channel groupings). Each count is the span's count of one part of one measure, exactly as
-    ``metrics.measure_parts`` defines it for that span. The revisit counts are of each case's last revisit
-    in the span; ``next_revisit_on`` is the day of that case's next revisit (empty when there is none), so
-    a longer period counts the revisit only when the next one falls after the period.
+    ``grain`` says how the span is grouped, always within a township: by village and lead department
+    (``place``: the overall figures and the township, village and department groupings) or by category and
+    channel (``topic``: the subject and channel groupings). Each count is the span's count of one part of one
+    measure, exactly as ``metrics.measure_parts`` defines it for that span. The revisit counts are of each
+    case's last revisit in the span; ``next_revisit_on`` is the day of that case's next revisit (empty when
+    there is none), so a longer period counts the revisit only when the next one falls after the period.
 
     Rows are written only by ``dashboards.summaries.build`` and used only while their span's
     ``SummaryBuild.versions`` still equals the sum of its days' ``petitions.DayVersion``."""
@@ -99,6 +99,7 @@ class Summary(models.Model):
     start = models.DateField("起始日期")
     end = models.DateField("截止日期")
     grain = models.CharField("分组", max_length=10, choices=Grain.choices)
+    township = models.ForeignKey("households.Township", on_delete=models.CASCADE, related_name="+", verbose_name="乡镇")
     village = models.ForeignKey(
         "households.Village", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="村"
     )

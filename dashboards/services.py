@@ -38,8 +38,9 @@ BROKER_ERRORS = (KombuOperationalError, ConnectionError, TimeoutError)
 
 
 def may_see_reports(scope: Scope) -> bool:
-    """Leaders and admins read the numbers, the boards and the reports."""
-    return scope.is_superuser or scope.has_role(Role.LEADER, Role.ADMIN)
+    """Leaders and admins read the numbers, the boards and the reports of their townships; the county (县级)
+    those of every township."""
+    return scope.is_superuser or scope.has_role(Role.LEADER, Role.ADMIN, Role.COUNTY)
 
 
 #: What a report whose worker died says (minqing.jobs).

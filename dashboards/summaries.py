@@ -42,7 +42,10 @@ PLACE = Summary.Grain.PLACE
 TOPIC = Summary.Grain.TOPIC
 #: The columns each grain groups by, as ``metrics.DIMENSIONS`` names them (the revisit events reach them
 #: through their case).
-GRAIN_KEYS = {PLACE: ["village_id", "lead_department_id"], TOPIC: ["category_id", "channel"]}
+GRAIN_KEYS = {
+    PLACE: ["township_id", "village_id", "lead_department_id"],
+    TOPIC: ["township_id", "category_id", "channel"],
+}
 DAY = dt.timedelta(days=1)
 
 
@@ -163,7 +166,7 @@ def _of_spans(spans) -> Q:
     return Q(start__in=months, end__gt=F("start")) | Q(start__in=days, end=F("start"))
 
 
-def kept_rows(plans: list[Plan], grain: str, keys=()) -> list[dict]:
+def kept_rows(plans: list[Plan], grain: str, keys=(), *, townships=None) -> list[dict]:
     """The plans' kept spans of ``grain``, added up and grouped by ``keys``; plan i's counts are named
     ``p<i>_<measure>__<part>``, as ``metrics`` names the counts it reads from the cases. A kept revisit
     counts only when its case's next revisit falls after the plan's period. One query for a plan (none for
@@ -175,7 +178,7 @@ def kept_rows(plans: list[Plan], grain: str, keys=()) -> list[dict]:
     revisit = {name for name in fields if name.split("__")[0] in metrics.REVISIT_COUNTS}
 
     def rows_of(spans):
-        return Summary.objects.filter(_of_spans(spans), grain=grain)
+        return Summary.objects.filter(_of_spans(spans), metrics.in_townships(townships), grain=grain)
 
     # A span's next revisits all fall after the span: a period that is exactly one kept span counts them all.
     if len(kept) > 1 and all(len(p.kept) == 1 and p.period.end == p.kept[0].end for _, p in kept):

@@ -95,17 +95,20 @@ def metrics_page(request):
     months = last_months(min(period.end, today), 12)
     by = request.GET.get("by") if request.GET.get("by") in metrics.DIMENSIONS else "village"
     sort = request.GET.get("sort") if request.GET.get("sort") in metrics.MEASURES_BY_KEY else ""
-    key = metrics.figures_key(period, today)
+    townships = request.scope.counted_townships
+    dimensions = _dimensions(request.scope)
+    by = by if by in dimensions else "village"
+    key = metrics.figures_key(period, today, townships)
     ((current, previous), trend), computed_at, from_cache = metrics.remembered(
         "page:" + key,
         lambda: (
-            metrics.compute_many([period, period.previous()], today=today),
-            metrics.compute_many(months, today=today),
+            metrics.compute_many([period, period.previous()], today=today, townships=townships),
+            metrics.compute_many(months, today=today, townships=townships),
         ),
         [period, period.previous(), *months],
     )
     rows, rows_computed_at, rows_from_cache = metrics.remembered(
-        f"page:{key}:{by}", lambda: metrics.compute_by(period, by, today=today), [period]
+        f"page:{key}:{by}", lambda: metrics.compute_by(period, by, today=today, townships=townships), [period]
     )
     if sort:
         rows = sorted(rows, key=lambda r: (r.figures[sort].value is None, r.figures[sort].value or 0))
@@ -125,7 +128,7 @@ def metrics_page(request):
         "overall": overall,
         "by": by,
         "sort": sort,
-        "tabs": [(d, "?" + urlencode({**period_query(period), "by": d.key})) for d in metrics.DIMENSIONS.values()],
+        "tabs": [(d, "?" + urlencode({**period_query(period), "by": d.key})) for d in dimensions.values()],
         "sort_links": [(m, "?" + urlencode({**here, "sort": m.key}) + f"#by-{by}") for m in metrics.MEASURES],
         "unsorted_url": "?" + urlencode(here) + f"#by-{by}",
         "page_query": urlencode({**here, **({"sort": sort} if sort else {})}),
@@ -152,6 +155,11 @@ def metrics_page(request):
         if following.start <= today:
             context["next_url"] = "?" + urlencode({**period_query(following), "by": by})
     return render(request, "dashboards/metrics.html", context)
+
+
+def _dimensions(scope) -> dict:
+    """The groupings of the numbers page: 乡镇 only for a reader of several townships (the county)."""
+    return {k: d for k, d in metrics.DIMENSIONS.items() if k != "township" or scope.reads_several_townships}
 
 
 def _following(period: Period) -> Period:
@@ -182,8 +190,11 @@ def metrics_json(request):
     except PeriodError as e:
         return JsonResponse({"error": str(e)}, status=400, json_dumps_params={"ensure_ascii": False})
     today = timezone.localdate()
+    townships = request.scope.counted_townships
     data, computed_at, _ = metrics.remembered(
-        "json:" + metrics.figures_key(period, today), lambda: metrics.as_json(period, today=today), [period]
+        "json:" + metrics.figures_key(period, today, townships),
+        lambda: metrics.as_json(period, today=today, townships=townships),
+        [period],
     )
     data = {**data, "computed_at": computed_at.isoformat()}
     return JsonResponse(data, json_dumps_params={"ensure_ascii": False})
@@ -205,7 +216,9 @@ def metric_cases(request):
         return HttpResponseBadRequest("参数不正确：请从统计页面点击数字进入。".encode())
     try:
         period = Period.parse_range(request.GET.get("from"), request.GET.get("to"))
-        qs = metrics.cases(period, measure.key, part, dimension=dimension, key=key)
+        qs = metrics.cases(
+            period, measure.key, part, dimension=dimension, key=key, townships=request.scope.counted_townships
+        )
     except PeriodError as e:
         return HttpResponseBadRequest(str(e).encode())
     except (KeyError, ValueError):

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 
-from households.models import Group, Household, HouseholdEvent, Person, SensitiveAccessLog, Tag, Village
+from households.models import Group, Household, HouseholdEvent, Person, SensitiveAccessLog, Tag, Township, Village
 from households.services import sensitive_access_record
 
 
@@ -10,9 +10,22 @@ class GroupInline(admin.TabularInline):
     extra = 0
 
 
+@admin.register(Township)
+class TownshipAdmin(admin.ModelAdmin):
+    list_display = ["name", "code", "number_prefix", "center_name", "hotline", "sort_order"]
+    search_fields = ["name", "code"]
+    filter_horizontal = ["staff"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A prefix in use is part of every number already given: it never changes.
+        return ["number_prefix"] if obj is not None and obj.petitions.exists() else []
+
+
 @admin.register(Village)
 class VillageAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "sort_order"]
+    list_display = ["name", "township", "code", "sort_order"]
+    list_filter = ["township"]
+    list_select_related = ["township"]
     search_fields = ["name"]
     filter_horizontal = ["liaisons"]
     inlines = [GroupInline]

@@ -1,11 +1,18 @@
-"""The demo township 鼎新乡: villages, village groups and tags (configuration), then sample data."""
+"""The demo county's townships — 鼎新乡 (the reference township) and 和兴镇 — with their villages, village
+groups and the county's tags (configuration), then sample data."""
 
-from households.models import Group, Tag, Village
+from households.models import Group, Tag, Township, Village
 
 VILLAGES = [
     "和平村", "新发村", "大井村", "长丰村", "风景村", "五一村", "兴启村",
     "水塘村", "黑泥村", "同心村", "鼎新村", "新街村", "营盘村",
 ]  # fmt: skip
+HEXING_VILLAGES = ["和兴村", "龙泉村", "石桥村", "杨柳村", "金竹村"]
+# name, code, tracking-number prefix, center, hotline, address, villages
+TOWNSHIPS = [
+    ("鼎新乡", "DX", "MQDX", "鼎新乡民情信息中心", "0851-12345678", "鼎新乡人民政府一楼", VILLAGES),
+    ("和兴镇", "HX", "MQHX", "和兴镇民情信息中心", "0851-87651234", "和兴镇人民政府大院", HEXING_VILLAGES),
+]
 GROUPS_PER_VILLAGE = 6
 
 # (name, sensitive) — domain.md's tags; 低保, 特困, 残疾, 监测户 … are sensitive personal information.
@@ -20,12 +27,28 @@ PERSON_TAGS = [
 
 
 def seed_config(log) -> None:
-    for order, name in enumerate(VILLAGES, start=1):
-        village, created = Village.objects.get_or_create(name=name, defaults={"sort_order": order})
-        for n in range(1, GROUPS_PER_VILLAGE + 1):
-            Group.objects.get_or_create(village=village, name=f"{n}组")
+    for order, (name, code, prefix, center, hotline, address, villages) in enumerate(TOWNSHIPS, start=1):
+        township, created = Township.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "number_prefix": prefix,
+                "center_name": center,
+                "hotline": hotline,
+                "address": address,
+                "sort_order": order,
+            },
+        )
         if created:
-            log(f"村：{name}")
+            log(f"乡镇：{name}")
+        for order, village_name in enumerate(villages, start=1):
+            village, created = Village.objects.get_or_create(
+                township=township, name=village_name, defaults={"sort_order": order}
+            )
+            for n in range(1, GROUPS_PER_VILLAGE + 1):
+                Group.objects.get_or_create(village=village, name=f"{n}组")
+            if created:
+                log(f"村：{village_name}")
     for kind, tags in ((Tag.Kind.HOUSEHOLD, HOUSEHOLD_TAGS), (Tag.Kind.PERSON, PERSON_TAGS)):
         for order, (name, sensitive) in enumerate(tags, start=1):
             Tag.objects.get_or_create(kind=kind, name=name, defaults={"sensitive": sensitive, "sort_order": order})
@@ -43,7 +66,7 @@ SURNAMES = (
 GIVEN_MALE = "国建明军强伟平德志永福发贵洪文华勇兵刚林山海成忠祥荣"
 GIVEN_FEMALE = "秀英芳兰桂花玉珍凤琴梅丽霞云燕红敏萍娟慧春菊"
 # (username, village, how many contact households) for the demo's liaisons.
-DEMO_CONTACTS = [("liaison", "和平村", 15), ("liaison2", "大井村", 10)]
+DEMO_CONTACTS = [("liaison", "和平村", 15), ("liaison2", "大井村", 10), ("liaison_hx", "和兴村", 10)]
 
 
 def _name(rng, sex: str, surname: str | None = None) -> str:
@@ -156,7 +179,7 @@ def _plan_household(rng, ids: _Ids, number: int, village, groups, phone_digits) 
             "head_name": head["name"],
             "head_id_number": head["id_number"],
             "phone": phone,
-            "address": f"鼎新乡{village.name}{group.name}{rng.randint(1, 120)}号",
+            "address": f"{village.township.name}{village.name}{group.name}{rng.randint(1, 120)}号",
             "size": len(members),
         },
         "members": members,
@@ -174,7 +197,11 @@ def seed_sample(log) -> None:
     from households.services import household_assign_contact
 
     rng = random.Random(SAMPLE_SEED)
-    villages = list(Village.objects.filter(name__in=VILLAGES).order_by("sort_order", "name"))
+    villages = list(
+        Village.objects.filter(township__code__in=[t[1] for t in TOWNSHIPS])
+        .select_related("township")
+        .order_by("township__sort_order", "sort_order", "name")
+    )
     groups = {}
     for group in Group.objects.filter(village__in=villages).order_by("name"):
         groups.setdefault(group.village_id, []).append(group)

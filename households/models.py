@@ -1,6 +1,11 @@
-"""The ledger: villages, village groups, households, people and their tags (domain.md)."""
+"""The ledger: townships, villages, village groups, households, people and their tags (domain.md).
+
+One installation serves a county (县 → 乡镇 → 村): each ``Township`` has its own center, villages, departments,
+tracking numbers and public board; its staff see only their township (minqing.access).
+"""
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -11,8 +16,45 @@ from households.phones import validate_phone
 from households.querysets import HouseholdQuerySet, PersonQuerySet, VillageQuerySet
 
 
+class Township(models.Model):
+    """乡镇: a township center (乡镇民情信息中心) of the county, with its villages and departments."""
+
+    name = models.CharField("乡镇名称", max_length=50, unique=True)
+    code = models.CharField(
+        "简码",
+        max_length=6,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]{1,6}$", "简码为1至6个大写字母，如 DX。")],
+        help_text="公示栏网址中使用，如 /public/DX/；1至6个大写字母。",
+    )
+    number_prefix = models.CharField(
+        "受理编号前缀",
+        max_length=8,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]{2,8}$", "前缀为2至8个大写字母，如 MQDX。")],
+        help_text="受理编号的字母部分，如 MQDX → MQDX202611-0042。各乡镇不同，编号永不重复。",
+    )
+    center_name = models.CharField("中心名称", max_length=50, help_text="如 鼎新乡民情信息中心")
+    hotline = models.CharField("咨询电话", max_length=30, blank=True)
+    address = models.CharField("中心地址", max_length=100, blank=True)
+    sort_order = models.PositiveSmallIntegerField("排序", default=0)
+    # The township's own staff (center staff and leaders); liaisons and department staff belong through their
+    # villages and departments (minqing.access.scope_for).
+    staff = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name="乡镇工作人员", related_name="townships", blank=True
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "乡镇"
+        ordering = ["sort_order", "name"]
+
+    def __str__(self):
+        return self.name
+
+
 class Village(models.Model):
-    name = models.CharField("村名", max_length=50, unique=True)
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="villages", verbose_name="乡镇")
+    name = models.CharField("村名", max_length=50)
     code = models.CharField("统计用区划代码", max_length=12, blank=True)
     sort_order = models.PositiveSmallIntegerField("排序", default=0)
     # A village's liaisons (村联络员) are kept with the village (style.md B1).
@@ -28,6 +70,7 @@ class Village(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "村"
         ordering = ["sort_order", "name"]
+        constraints = [models.UniqueConstraint(fields=["township", "name"], name="village_name_per_township")]
 
     def __str__(self):
         return self.name

@@ -46,8 +46,10 @@ def name_contains(field: str, term: str) -> Q:
 
 class VillageQuerySet(models.QuerySet):
     def visible_to(self, scope: Scope):
-        if scope.is_center or scope.is_handler:
-            return self
+        """The center, the county and department staff see the villages of their townships (every township for
+        the county); a liaison their own villages; others none."""
+        if scope.reads_townships or scope.is_handler:
+            return self.filter(scope.townships_q("township"))
         if scope.is_liaison:
             return self.filter(pk__in=scope.village_ids)
         return self.none()
@@ -55,9 +57,10 @@ class VillageQuerySet(models.QuerySet):
 
 class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, scope: Scope):
-        """Center roles see the whole ledger; a liaison sees their own villages; others nothing."""
-        if scope.is_center:
-            return self
+        """Center roles see the whole ledger of their townships (the county: every township's, read-only); a
+        liaison sees their own villages; others nothing."""
+        if scope.reads_townships:
+            return self.filter(scope.townships_q("village__township"))
         if scope.is_liaison:
             return self.filter(village_id__in=scope.village_ids)
         return self.none()
@@ -127,8 +130,8 @@ class HouseholdQuerySet(models.QuerySet):
 
 class PersonQuerySet(models.QuerySet):
     def visible_to(self, scope: Scope):
-        if scope.is_center:
-            return self
+        if scope.reads_townships:
+            return self.filter(scope.townships_q("household__village__township"))
         if scope.is_liaison:
             return self.filter(household__village_id__in=scope.village_ids)
         return self.none()

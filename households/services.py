@@ -29,6 +29,11 @@ def can_see_sensitive(scope: Scope, household: Household) -> bool:
     return scope.is_liaison and household.village_id in scope.village_ids
 
 
+def can_read_ledger(scope: Scope) -> bool:
+    """Read the ledger (its list and household pages): whoever edits it, and the county (县级), read-only."""
+    return can_edit_ledger(scope) or scope.is_county
+
+
 def can_edit_ledger(scope: Scope) -> bool:
     """Create and edit households (inside the scope's villages): the center and village liaisons."""
     return scope.is_center or scope.is_liaison

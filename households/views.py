@@ -37,6 +37,7 @@ from households.models import Household, SensitiveAccessLog
 from households.services import (
     can_edit_ledger,
     can_manage_ledger,
+    can_read_ledger,
     can_see_sensitive,
     contact_overview,
     household_assign_contact,
@@ -66,7 +67,7 @@ class HouseholdListView(LoginRequiredMixin, FilterView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            _require(can_edit_ledger(request.scope))
+            _require(can_read_ledger(request.scope))
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):

@@ -2,12 +2,19 @@
 
 Every view fetches through ``Model.objects.visible_to(request.scope)``, so an object outside the
 scope is a 404. The scope is immutable and computed once, lazily, per request.
+
+**Townships** (县 → 乡镇 → 村). Every role acts inside townships: a user's townships are those they are staff
+of (``Township.staff``), those of their villages (liaisons) and those of their departments (handlers). The
+center roles see everything of their own townships and nothing of another's. The county role (县级) reads
+every township and acts only to supervise; a superuser reads everything. ``townships_q`` is the one filter
+every ``visible_to`` applies for it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.utils.functional import SimpleLazyObject
 
 from minqing.roles import Role
@@ -22,6 +29,7 @@ class Scope:
     roles: frozenset[str] = field(default_factory=frozenset)
     village_ids: frozenset[int] = field(default_factory=frozenset)
     department_ids: frozenset[int] = field(default_factory=frozenset)
+    township_ids: frozenset[int] = field(default_factory=frozenset)
     is_superuser: bool = False
 
     @property
@@ -34,8 +42,49 @@ class Scope:
 
     @property
     def is_center(self) -> bool:
-        """Leaders, reception and admins see the whole township."""
+        """Leaders, reception and admins see the whole of their townships."""
         return self.is_superuser or bool(self.roles & CENTER_ROLES)
+
+    @property
+    def is_county(self) -> bool:
+        """县级: the county center, which reads every township and supervises."""
+        return self.has_role(Role.COUNTY)
+
+    @property
+    def sees_every_township(self) -> bool:
+        return self.is_superuser or self.is_county
+
+    @property
+    def reads_townships(self) -> bool:
+        """Reads everything of its townships (or of all, for the county): the center roles and the county."""
+        return self.is_center or self.is_county
+
+    def in_township(self, township_id: int | None) -> bool:
+        """Does this scope work in ``township_id`` (the county and a superuser: in every one)?"""
+        return self.sees_every_township or township_id in self.township_ids
+
+    def works_in_village(self, village) -> bool:
+        """May this scope act in ``village`` (register a case, record a visit, keep the ledger)? The center in
+        its townships' villages, a liaison in their own."""
+        if village is None:
+            return False
+        return (self.is_center and self.in_township(village.township_id)) or village.pk in self.village_ids
+
+    @property
+    def counted_townships(self) -> frozenset[int] | None:
+        """The townships whose figures this scope reads (dashboards.metrics): None for the whole county."""
+        return None if self.sees_every_township else self.township_ids
+
+    @property
+    def reads_several_townships(self) -> bool:
+        return self.sees_every_township or len(self.township_ids) > 1
+
+    def townships_q(self, field: str = "township") -> Q:
+        """The filter on ``field`` (a path to a Township) that keeps this scope's townships: nothing to filter
+        for the county and a superuser, none at all for a user of no township."""
+        if self.sees_every_township:
+            return Q()
+        return Q(**{f"{field}__in": self.township_ids})
 
     @property
     def is_leader(self) -> bool:
@@ -66,14 +115,19 @@ ANONYMOUS = Scope()
 
 
 def scope_for(user) -> Scope:
-    """Build the scope of ``user`` with three small queries (groups, villages, departments)."""
+    """Build the scope of ``user`` with four small queries (groups, villages, departments, townships)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return ANONYMOUS
+    villages = list(user.liaison_villages.values_list("pk", "township_id"))
+    departments = list(user.departments.values_list("pk", "township_id"))
+    townships = set(user.townships.values_list("pk", flat=True))
+    townships.update(t for _, t in villages + departments if t is not None)
     return Scope(
         user_id=user.pk,
         roles=frozenset(user.groups.values_list("name", flat=True)),
-        village_ids=frozenset(user.liaison_villages.values_list("pk", flat=True)),
-        department_ids=frozenset(user.departments.values_list("pk", flat=True)),
+        village_ids=frozenset(pk for pk, _ in villages),
+        department_ids=frozenset(pk for pk, _ in departments),
+        township_ids=frozenset(townships),
         is_superuser=user.is_superuser,
     )
 

@@ -1,23 +1,33 @@
-"""Demo accounts, one per role (and a second liaison and handler to show the scopes)."""
+"""Demo accounts, one per role in 鼎新乡 (and a second liaison and handler to show the scopes), the staff of the
+second township 和兴镇, a county-level unit's handler and the county center (县级)."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group as AuthGroup
 
-from households.models import Village
+from households.models import Township, Village
 from minqing.roles import Role
 from petitions.models import Department
 
 DEMO_PASSWORD = "minqing2026"
 
-# username, full name, roles, liaison villages, departments
+DX, HX = "DX", "HX"  # the demo townships' codes (households/demo.py)
+
+# username, full name, roles, township (of the center roles), liaison villages, departments (township code, or
+# None for a county-level unit, and name)
 DEMO_ACCOUNTS = [
-    ("reception", "王芳", ["reception"], [], []),
-    ("leader", "李建国", ["leader"], [], []),
-    ("handler", "张伟", ["handler"], [], ["民政办"]),
-    ("handler2", "赵磊", ["handler"], [], ["自规所"]),
-    ("liaison", "陈秀英", ["liaison"], ["和平村", "新发村"], []),
-    ("liaison2", "刘强", ["liaison"], ["大井村"], []),
-    ("admin", "系统管理员", ["admin"], [], []),
+    ("reception", "王芳", ["reception"], DX, [], []),
+    ("leader", "李建国", ["leader"], DX, [], []),
+    ("handler", "张伟", ["handler"], None, [], [(DX, "民政办")]),
+    ("handler2", "赵磊", ["handler"], None, [], [(DX, "自规所")]),
+    ("liaison", "陈秀英", ["liaison"], None, [(DX, "和平村"), (DX, "新发村")], []),
+    ("liaison2", "刘强", ["liaison"], None, [(DX, "大井村")], []),
+    ("admin", "系统管理员", ["admin"], DX, [], []),
+    ("reception_hx", "孙丽", ["reception"], HX, [], []),
+    ("leader_hx", "周正华", ["leader"], HX, [], []),
+    ("handler_hx", "吴涛", ["handler"], None, [], [(HX, "民政办")]),
+    ("liaison_hx", "郑玉兰", ["liaison"], None, [(HX, "和兴村")], []),
+    ("handler_xian", "钱立新", ["handler"], None, [], [(None, "县自然资源局")]),
+    ("county", "县民情中心", ["county"], None, [], []),
 ]
 
 
@@ -25,7 +35,8 @@ def seed_accounts(log) -> None:
     User = get_user_model()
     # The groups come from a migration; get_or_create keeps this safe after a test flush.
     groups = {r: AuthGroup.objects.get_or_create(name=r)[0] for r in Role.values}
-    for username, full_name, roles, villages, departments in DEMO_ACCOUNTS:
+    townships = {t.code: t for t in Township.objects.all()}
+    for username, full_name, roles, township, villages, departments in DEMO_ACCOUNTS:
         user, created = User.objects.get_or_create(
             username=username,
             defaults={
@@ -39,18 +50,22 @@ def seed_accounts(log) -> None:
             user.save(update_fields=["password"])
             log(f"账号：{username}（{full_name}）")
         user.groups.add(*(groups[r] for r in roles))
-        for village in Village.objects.filter(name__in=villages):
-            village.liaisons.add(user)
-        for department in Department.objects.filter(name__in=departments):
-            department.staff.add(user)
+        if township in townships:
+            townships[township].staff.add(user)
+        for code, name in villages:
+            for village in Village.objects.filter(township__code=code, name=name):
+                village.liaisons.add(user)
+        for code, name in departments:
+            for department in Department.objects.filter(township__code=code, name=name):
+                department.staff.add(user)
 
 
 def describe_accounts() -> str:
     lines = [f"演示账号（密码均为 {DEMO_PASSWORD}）："]
-    labels = {"reception": "前台接待", "leader": "领导", "handler": "承办人",
-              "liaison": "村联络员", "admin": "管理员"}  # fmt: skip
-    for username, full_name, roles, villages, departments in DEMO_ACCOUNTS:
-        where = "、".join(villages + departments)
+    labels = dict(Role.choices)
+    names = {"DX": "鼎新乡", "HX": "和兴镇", None: ""}
+    for username, full_name, roles, township, villages, departments in DEMO_ACCOUNTS:
+        where = "、".join([names[township]] * bool(township) + [n for _, n in villages + departments])
         role = "、".join(labels[r] for r in roles)
-        lines.append(f"  {username:<10} {full_name} · {role}{'（' + where + '）' if where else ''}")
+        lines.append(f"  {username:<13} {full_name} · {role}{'（' + where + '）' if where else ''}")
     return "\n".join(lines)

@@ -9,3 +9,5 @@ class Role(models.TextChoices):
     HANDLER = "handler", "承办人"
     LIAISON = "liaison", "村联络员"
     ADMIN = "admin", "管理员"
+    # 县民情中心: every township read-only, may supervise (督办) any case.
+    COUNTY = "county", "县级"

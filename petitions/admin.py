@@ -29,8 +29,9 @@ from petitions.models import (
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "village", "phone", "sort_order"]
-    list_filter = ["kind"]
+    list_display = ["name", "township", "kind", "village", "phone", "sort_order"]
+    list_filter = ["township", "kind"]
+    list_select_related = ["township", "village"]
     filter_horizontal = ["staff"]
 
     def save_model(self, request, obj, form, change):

@@ -64,6 +64,7 @@ class Action(models.TextChoices):
     ANSWER_AT_DESK = "answer_at_desk", "当场答复"
     SUBMIT = "submit", "提交批示"
     ROUTE = "route", "交办"
+    HAND_UP = "hand_up", "移交县直单位"
     SIGN = "sign", "签收"
     RETURN_CASE = "return_case", "退回"
     PROGRESS = "progress", "记录进展"
@@ -83,3 +84,7 @@ class Action(models.TextChoices):
     UNPUBLISH = "unpublish", "撤下公示"
     # The system recomputes a running case's deadlines when the holiday calendar changed (issue 15).
     RECOMPUTE_DEADLINES = "recompute_deadlines", "期限重算"
+
+
+#: The actions that route a case and set its deadlines: 交办 to a township department, 移交县直单位 to a county unit.
+ROUTING_ACTIONS = (Action.ROUTE, Action.HAND_UP)

@@ -31,7 +31,7 @@ import chinese_calendar
 from django.conf import settings
 from django.utils import timezone
 
-from petitions.choices import Action, Status
+from petitions.choices import ROUTING_ACTIONS, Action, Status
 
 #: Defaults of the numbers domain.md calls configuration; override any in ``settings.MINQING``.
 DEFAULTS = {
@@ -302,7 +302,7 @@ DEADLINE_LABELS = {
 #: township deadlines are history the leaders' numbers are judged by.
 RECOMPUTED_STATUSES = frozenset({Status.REGISTERED, Status.AWAITING_INSTRUCTION, Status.ASSIGNED, Status.IN_PROGRESS})
 #: The events a basis is read from.
-BASIS_ACTIONS = (Action.ROUTE, Action.APPROVE_EXTENSION, Action.REVISIT)
+BASIS_ACTIONS = (*ROUTING_ACTIONS, Action.APPROVE_EXTENSION, Action.REVISIT)
 
 
 class UnexplainedDeadlines(Exception):
@@ -453,7 +453,7 @@ def deadline_bases(petition, events: list, befores: Iterable[WorkingCalendar] = 
     status = petition.status
     bases: dict[str, list[Basis]] = {}
     events = sorted(events, key=lambda e: (e.created_at, e.pk))
-    routes = [e for e in events if e.action == Action.ROUTE]
+    routes = [e for e in events if e.action in ROUTING_ACTIONS]
 
     if petition.notice_by and petition.received_at:
         start = as_date(petition.received_at)
@@ -480,7 +480,7 @@ def _reply_bases(petition, events: list, befores: list[WorkingCalendar]) -> list
     origins = [
         i
         for i, e in enumerate(events)
-        if e.action == Action.ROUTE or (e.action == Action.REVISIT and (e.data or {}).get("reopened"))
+        if e.action in ROUTING_ACTIONS or (e.action == Action.REVISIT and (e.data or {}).get("reopened"))
     ]
     if not origins:
         return []
@@ -489,7 +489,7 @@ def _reply_bases(petition, events: list, befores: list[WorkingCalendar]) -> list
         extensions = tuple(
             Step(int(e.data["days"]), True) for e in events[origins[-1] + 1 :] if e.action == Action.APPROVE_EXTENSION
         )
-        if origin.action == Action.ROUTE:
+        if origin.action in ROUTING_ACTIONS:
             days = origin.data.get("reply_working_days")
             if days is None:  # the leader fixed the date
                 return [Basis(None, extensions, fixed=dt.date.fromisoformat(origin.data["reply_by"]))]

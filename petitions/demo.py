@@ -1,4 +1,5 @@
-"""The demo township's handling units and categories (configuration), then sample cases in every state.
+"""The demo townships' handling units, the county-level units and the county's categories (configuration), then
+sample cases in every state.
 
 The sample cases are made by running the real workflow with the demo accounts (minqing/demo.py):
 reception registers, leader routes, handler (民政办) and handler2 (自规所) handle, liaison (和平村、新发村)
@@ -14,11 +15,14 @@ import datetime as dt
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from households.models import Household, Village
+from households.models import Household, Township, Village
 from petitions import workflow
 from petitions.models import Category, Department, Petition
 
 OFFICES = ["党政办", "民政办", "社保所", "司法所", "自规所", "派出所", "农业服务中心", "城建办"]
+# 县直单位: the county's units a township may hand a case up to (移交县直单位).
+COUNTY_UNITS = ["县信访局", "县自然资源局", "县民政局", "县公安局"]
+REFERENCE = "DX"  # 鼎新乡: the categories' default departments are its offices (each township has the same ones)
 
 # kind, subject, default department, reply working days (即办 0 / 一般 5 / 复杂 15), statutory 60 days apply
 C = Category.Kind
@@ -46,14 +50,22 @@ CATEGORIES = [
 
 
 def seed_config(log) -> None:
-    for order, name in enumerate(OFFICES, start=1):
+    for township in Township.objects.all():
+        for order, name in enumerate(OFFICES, start=1):
+            _, created = Department.objects.get_or_create(
+                township=township, name=name, defaults={"kind": Department.Kind.OFFICE, "sort_order": order}
+            )
+            if created:
+                log(f"承办单位：{township.name}{name}")
+    for order, name in enumerate(COUNTY_UNITS, start=1):
         _, created = Department.objects.get_or_create(
-            name=name, defaults={"kind": Department.Kind.OFFICE, "sort_order": order}
+            township=None, name=name, defaults={"kind": Department.Kind.COUNTY, "sort_order": order}
         )
         if created:
-            log(f"承办单位：{name}")
-    for village in Village.objects.all():
+            log(f"县直单位：{name}")
+    for village in Village.objects.select_related("township"):
         Department.objects.get_or_create(
+            township=village.township,
             name=f"{village.name}村委会".replace("村村委会", "村委会"),
             defaults={
                 "kind": Department.Kind.VILLAGE,
@@ -61,7 +73,7 @@ def seed_config(log) -> None:
                 "sort_order": village.sort_order,
             },
         )
-    departments = {d.name: d for d in Department.objects.filter(name__in=OFFICES)}
+    departments = {d.name: d for d in Department.objects.filter(township__code=REFERENCE, name__in=OFFICES)}
     for order, (kind, subject, department, reply_days, statutory) in enumerate(CATEGORIES, start=1):
         _, created = Category.objects.get_or_create(
             kind=kind,
@@ -176,7 +188,26 @@ CASES = [
     ("merged", "道路", "新发村", "visit", "塌方路段（重复反映）", {}),
     ("withdrawn", "邻里", "鼎新村", "visit", "宅前排水沟纠纷", {"reason": "双方自行协商解决，诉求人撤回。"}),
     ("withdrawn", "环境", "新街村", "phone", "烧秸秆烟雾", {"reason": "诉求人表示问题已消失。"}),
+    # 移交县直单位: beyond the township's authority, handed up to a county-level unit, which signs and handles it.
+    ("in_progress", "山林", "营盘村", "visit", "跨乡镇林地权属争议", {"hand_up": "县自然资源局"}),
 ]
+
+# The second township, 和兴镇: its own cases, numbers and staff (minqing/demo.py).
+HEXING_CASES = [
+    ("registered", "饮水", "和兴村", "phone", "集镇供水水压不足", {}),
+    ("awaiting_instruction", "道路", "龙泉村", "visit", "进村道路坑洼", {}),
+    ("assigned", "低保", "石桥村", "visit", "残疾户申请低保", {"lead": "民政办"}),
+    ("in_progress", "医疗救助", "和兴村", "phone", "重病医疗救助", {"lead": "民政办", "due": -1}),
+    ("replied", "低保", "杨柳村", "visit", "低保复核结果咨询", {"lead": "民政办"}),
+    ("closed", "医疗救助", "金竹村", "visit", "救助款发放", {"lead": "民政办"}),
+    ("awaiting_instruction", "干部作风", "和兴村", "letter", "反映村务账目不公开", {}),
+]
+
+# Per township: its cases and the demo accounts that work them (the liaison revisits in their own villages).
+TOWNSHIP_CASES = {
+    "DX": (CASES, {"reception": "reception", "leader": "leader", "liaison": "liaison"}),
+    "HX": (HEXING_CASES, {"reception": "reception_hx", "leader": "leader_hx", "liaison": "liaison_hx"}),
+}
 
 PATHS = {
     "registered": [],
@@ -197,30 +228,35 @@ def seed_sample(log) -> None:
     if Petition.objects.exists():
         seed_publications(log)
         return
-    usernames = ["reception", "leader", "handler", "handler2", "liaison"]
-    users = {u.username: u for u in get_user_model().objects.filter(username__in=usernames)}
-    if len(users) < 5 or not Category.objects.exists():
-        log("示例诉求：缺少演示账号或诉求分类，跳过。")
+    if not Category.objects.exists():
+        log("示例诉求：缺少诉求分类，跳过。")
         return
     now = timezone.now()
-    made: dict[tuple[str, str], Petition] = {}
-    for n, spec in enumerate(CASES):
-        petition = _make_case(n, spec, users, now, made)
-        made[(spec[1], spec[2])] = made.get((spec[1], spec[2])) or petition
-    log(f"示例诉求：{len(CASES)} 件（各状态均有）")
+    for code, (cases, staff) in TOWNSHIP_CASES.items():
+        township = Township.objects.filter(code=code).first()
+        users = {role: get_user_model().objects.filter(username=name).first() for role, name in staff.items()}
+        if township is None or None in users.values():
+            log(f"示例诉求（{code}）：缺少乡镇或演示账号，跳过。")
+            continue
+        made: dict[tuple[str, str], Petition] = {}
+        for n, spec in enumerate(cases):
+            petition = _make_case(n, spec, township, users, now, made)
+            made[(spec[1], spec[2])] = made.get((spec[1], spec[2])) or petition
+        log(f"示例诉求：{township.name} {len(cases)} 件")
     seed_publications(log)
 
 
-def _make_case(n: int, spec, users, now, made):
+def _make_case(n: int, spec, township, users, now, made):
     state, subject, village_name, channel, summary, extra = spec
     category = Category.objects.get(subject=subject)
-    village = Village.objects.get(name=village_name)
+    village = Village.objects.get(township=township, name=village_name)
     household = Household.objects.filter(village=village).order_by("household_no")[n % 7 : n % 7 + 1].first()
     name = household.head_name if household else SURNAMES[n % len(SURNAMES)] + GIVEN[n % len(GIVEN)]
     phone = household.phone if household and household.phone else f"139{n:04d}{(n * 7919) % 10000:04d}"
     by = users["liaison"] if extra.get("by") == "liaison" else users["reception"]
     heads = extra.get("heads", 1)
     received_at = now - dt.timedelta(days=3 + (len(CASES) - n) % 28, hours=n % 9)
+    departments = Department.objects.filter(township=township)
     duplicate_of = made.get((subject, village_name)) if state == "merged" else None
     petition = workflow.petition_register(
         by=by,
@@ -244,7 +280,10 @@ def _make_case(n: int, spec, users, now, made):
         repeat_of=duplicate_of,
     )
     leader, reception = users["leader"], users["reception"]
-    lead = Department.objects.filter(name=extra.get("lead")).first() or category.default_department
+    if extra.get("hand_up"):
+        lead = Department.objects.get(township=None, name=extra["hand_up"])
+    else:
+        lead = departments.filter(name=extra.get("lead")).first() or category.default_department_in(township.pk)
     handler = lead.staff.first() if lead else None
     if extra.get("desk"):
         workflow.petition_answer_at_desk(
@@ -258,6 +297,13 @@ def _make_case(n: int, spec, users, now, made):
     for step in PATHS[state]:
         if step == "submit":
             workflow.petition_submit(petition=petition, by=reception)
+        elif step == "route" and extra.get("hand_up"):
+            workflow.petition_hand_up(
+                petition=petition,
+                by=leader,
+                instruction=f"涉及跨乡镇林地权属，超出本乡职权，移交{lead.name}核处。",
+                lead_department=lead,
+            )
         elif step == "route":
             due = extra.get("due")
             reply_by = timezone.localdate() + dt.timedelta(days=due) if due is not None else None
@@ -266,7 +312,7 @@ def _make_case(n: int, spec, users, now, made):
                 by=leader,
                 instruction=f"请{lead.name}牵头核实，依法依规办理，按期答复。",
                 lead_department=lead,
-                assisting_departments=list(Department.objects.filter(name__in=extra.get("assist", []))),
+                assisting_departments=list(departments.filter(name__in=extra.get("assist", []))),
                 reply_by=reply_by,
             )
         elif step == "sign":
@@ -322,8 +368,9 @@ def _reply(petition, handler) -> None:
 
 
 def _reviser(petition, users):
-    """The village's liaison revisits in 和平村 and 新发村, the front desk by phone elsewhere."""
-    return users["liaison"] if petition.village.name in ("和平村", "新发村") else users["reception"]
+    """The village's liaison revisits in their own villages, the front desk by phone elsewhere."""
+    liaison = users["liaison"]
+    return liaison if liaison.liaison_villages.filter(pk=petition.village_id).exists() else users["reception"]
 
 
 # --- The public board (公示栏) -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 
 from households.idcard import parse_id_number
-from households.models import Household, Village
+from households.models import Household, Township, Village
 from households.phones import normalize_phone
 from minqing.widgets import FastSelect, FastSelectMultiple
 from petitions import identity
@@ -73,6 +73,8 @@ class IntakeForm(forms.Form):
     petitioner_name = forms.CharField(label="诉求人姓名", max_length=50)
     petitioner_phone = forms.CharField(label="联系电话", max_length=30, required=False)
     petitioner_id_number = forms.CharField(label="身份证号", max_length=30, required=False)
+    # Only for a user of several townships registering a case of no village (the village names its township).
+    township = forms.ModelChoiceField(label="受理乡镇", queryset=Township.objects.none(), required=False)
     village = forms.ModelChoiceField(
         label="所属村",
         queryset=Village.objects.none(),
@@ -115,6 +117,9 @@ class IntakeForm(forms.Form):
         self.scope = scope
         self.fields["household"].queryset = Household.objects.visible_to(scope)
         self.fields["village"].queryset = Village.objects.visible_to(scope)
+        townships = Township.objects.filter(pk__in=scope.township_ids)
+        self.fields["township"].queryset = townships
+        self.several_townships = len(scope.township_ids) > 1
         self.fields["category"].choices = category_choices()
         if not scope.is_reception:  # only the front desk answers on the spot
             self.fields["disposition"].choices = [c for c in self.DISPOSITIONS if c[0] != self.DISPOSITION_ANSWER]
@@ -271,7 +276,10 @@ class RouteForm(ActionForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        default = self.petition.category.default_department
+        township = Department.objects.filter(township_id=self.petition.township_id)
+        self.fields["lead_department"].queryset = township
+        self.fields["assisting_departments"].queryset = township
+        default = self.petition.category.default_department_in(self.petition.township_id)
         if default and not self.is_bound:
             self.initial.setdefault("lead_department", default.pk)
 
@@ -280,6 +288,19 @@ class RouteForm(ActionForm):
         if value and value < timezone.localdate():
             raise ValidationError("答复期限不能早于今天。")
         return value
+
+
+class HandUpForm(ActionForm):
+    """移交县直单位: the county-level unit, the leader's instruction and, if the leader wishes, a date."""
+
+    instruction = forms.CharField(label="领导批示", widget=forms.Textarea(attrs={"rows": 3}))
+    lead_department = forms.ModelChoiceField(
+        label="县直单位", queryset=Department.objects.filter(kind=Department.Kind.COUNTY), widget=FastSelect
+    )
+    reply_by = RouteForm.base_fields["reply_by"]
+
+    def clean_reply_by(self):
+        return RouteForm.clean_reply_by(self)
 
 
 class ExtensionRequestForm(ActionForm):

@@ -50,6 +50,7 @@ def petition_intake(
             petitioner_id_number=data.get("petitioner_id_number", ""),
             household=data.get("household"),
             village=data.get("village"),
+            township=data.get("township"),
             category=data["category"],
             summary=data["summary"],
             content=data["content"],

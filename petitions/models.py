@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from households.models import Household, Village
+from households.models import Household, Township, Village
 from petitions.choices import (  # noqa: F401 — re-exported: petitions.models is where others look
     FINISHED_STATUSES,
     OPEN_STATUSES,
@@ -30,13 +30,24 @@ from petitions.querysets import PetitionEventQuerySet, PetitionQuerySet
 
 
 class Department(models.Model):
-    """A handling unit (承办单位): a township office or a village committee."""
+    """A handling unit (承办单位): a township office or a village committee of one township, or a county-level
+    unit (县直单位, no township) to which any township may hand a case up (移交县直单位)."""
 
     class Kind(models.TextChoices):
         OFFICE = "office", "乡镇站所"
         VILLAGE = "village", "村委会"
+        COUNTY = "county", "县直单位"
 
-    name = models.CharField("名称", max_length=50, unique=True)
+    township = models.ForeignKey(
+        Township,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="departments",
+        verbose_name="所属乡镇",
+        help_text="县直单位不填。",
+    )
+    name = models.CharField("名称", max_length=50)
     kind = models.CharField("类型", max_length=10, choices=Kind.choices, default=Kind.OFFICE)
     village = models.OneToOneField(
         Village,
@@ -59,9 +70,30 @@ class Department(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "承办单位"
         ordering = ["kind", "sort_order", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["township", "name"], name="department_name_per_township"),
+            models.UniqueConstraint(
+                fields=["name"], condition=models.Q(township__isnull=True), name="county_unit_name_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="county", township__isnull=True)
+                | (~models.Q(kind="county") & models.Q(township__isnull=False)),
+                name="department_county_units_have_no_township",
+            ),
+        ]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if self.kind == self.Kind.COUNTY and self.township_id:
+            raise ValidationError({"township": "县直单位不属于任何乡镇，请留空。"})
+        if self.kind != self.Kind.COUNTY and not self.township_id:
+            raise ValidationError({"township": "乡镇站所和村委会须选择所属乡镇。"})
+        if self.village_id and self.township_id and self.village.township_id != self.township_id:
+            raise ValidationError({"village": "所属村不在所选乡镇。"})
 
 
 class Category(models.Model):
@@ -115,6 +147,14 @@ class Category(models.Model):
     def is_accusation(self) -> bool:
         return self.kind == self.Kind.ACCUSATION
 
+    def default_department_in(self, township_id: int | None) -> Department | None:
+        """The default department for a case of ``township_id``: categories are county-wide, so a category whose
+        default is another township's 民政办 defaults to this township's 民政办 (one query at most)."""
+        default = self.default_department
+        if default is None or default.township_id == township_id or default.kind == Department.Kind.COUNTY:
+            return default
+        return Department.objects.filter(township_id=township_id, name=default.name).first()
+
 
 class Petition(models.Model):
     """民情诉求: one matter, one record (一事一记).
@@ -125,6 +165,10 @@ class Petition(models.Model):
     """
 
     tracking_number = models.CharField("受理编号", max_length=20, unique=True, editable=False)
+    # The township whose center took the case: its numbering, board, staff and numbers (minqing.access).
+    township = models.ForeignKey(
+        Township, on_delete=models.PROTECT, related_name="petitions", verbose_name="乡镇", editable=False
+    )
     channel = models.CharField("来源渠道", max_length=20, choices=Channel.choices)
     received_at = models.DateTimeField("受理时间")
 
@@ -547,9 +591,9 @@ class Holiday(models.Model):
 
 
 class TrackingCounter(models.Model):
-    """The last tracking number given in a month (``202611`` → 42 for MQ202611-0042)."""
+    """The last tracking number given under a prefix in a month (``MQDX202611`` → 42 for MQDX202611-0042)."""
 
-    month = models.CharField("月份", max_length=6, unique=True)
+    month = models.CharField("编号前缀与月份", max_length=16, unique=True)
     last_number = models.PositiveIntegerField("已用序号", default=0)
 
     class Meta:

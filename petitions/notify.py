@@ -125,6 +125,12 @@ RULES: dict[str, Rule] = {
         ("department", "assisting"),
         body=_departments_line,
     ),
+    Action.HAND_UP: Rule(
+        "petition.handed_up",
+        "乡镇移交诉求：{case}",
+        ("department", "assisting"),
+        body=_departments_line,
+    ),
     Action.RETURN_CASE: Rule(
         "petition.returned",
         "诉求被退回，请重新批示：{case}",

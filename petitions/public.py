@@ -25,7 +25,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from petitions import identity
-from petitions.choices import Action, Channel, Status
+from petitions.choices import ROUTING_ACTIONS, Action, Channel, Status
 from petitions.models import Petition, PetitionEvent, Publication, Reply
 from petitions.numbers import normalize_tracking_number
 
@@ -131,6 +131,7 @@ PUBLIC_STEPS = {
     Action.ANSWER_AT_DESK: "已当场答复",
     Action.SUBMIT: "已呈报中心领导批示",
     Action.ROUTE: "已交承办单位办理",
+    Action.HAND_UP: "已移交县直单位办理",
     Action.SIGN: "承办单位已签收，正在办理",
     Action.RETURN_CASE: "正在重新确定承办单位",
     Action.APPROVE_EXTENSION: "办理期限已延长",
@@ -148,7 +149,7 @@ def _step_detail(event: PetitionEvent) -> str:
     data = event.data or {}
     if event.action == Action.REGISTER and data.get("channel") in Channel.values:
         return f"来源：{Channel(data['channel']).label}"
-    if event.action == Action.ROUTE and data.get("lead_department"):
+    if event.action in ROUTING_ACTIONS and data.get("lead_department"):
         return f"承办单位：{data['lead_department']['name']}"
     if event.action in (Action.REPLY, Action.ANSWER_AT_DESK) and data.get("decision") in Reply.Decision.values:
         return f"答复结论：{Reply.Decision(data['decision']).label}"

@@ -26,14 +26,20 @@ def overdue_on(day: dt.date) -> Q:
 
 class PetitionQuerySet(models.QuerySet):
     def visible_to(self, scope: Scope):
-        """Center roles (leader, reception, admin) see every case; a handler the cases led or assisted by
-        their departments; a liaison the cases of their villages; several roles see the union."""
-        if scope.is_center:
+        """Center roles (leader, reception, admin) see every case of their townships and the county every
+        township's; a handler the cases led or assisted by their departments (a county-level unit's, from any
+        township); a liaison the cases of their villages; several roles see the union."""
+        if scope.sees_every_township:
             return self
+        in_townships = scope.townships_q("township")
+        if scope.is_center and not (scope.is_handler or scope.is_liaison):
+            return self.filter(in_townships)
         # One id subquery, each branch able to use its own index (a plain OR of them makes PostgreSQL scan
         # every case at county scale): led by, assisted by, or in the village of the reader.
         Petition = apps.get_model("petitions", "Petition")
         branches = []
+        if scope.is_center:
+            branches.append(Petition.objects.filter(in_townships).order_by().values("pk"))
         if scope.is_handler and scope.department_ids:
             branches.append(
                 Petition.objects.filter(lead_department_id__in=scope.department_ids).order_by().values("pk")

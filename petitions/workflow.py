@@ -43,6 +43,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from households.idcard import normalize_id_number, parse_id_number
+from households.models import Township
 from households.phones import normalize_phone
 from minqing.access import Scope, scope_for
 from minqing.roles import Role
@@ -145,6 +146,16 @@ TRANSITIONS: dict[str, Transition] = {
             _roles(R.RECEPTION, R.LEADER, R.LIAISON),
         ),
         Transition(Action.ROUTE, "交办", _states(S.AWAITING_INSTRUCTION), S.ASSIGNED, _roles(R.LEADER)),
+        # 移交县直单位: the township hands the case up to a county-level unit, which signs, handles and replies
+        # like a township department; the case stays the township's (its number, board and numbers).
+        Transition(
+            Action.HAND_UP,
+            "移交县直单位",
+            _states(S.AWAITING_INSTRUCTION),
+            S.ASSIGNED,
+            _roles(R.LEADER),
+            style="outline-primary",
+        ),
         Transition(Action.SIGN, "签收", _states(S.ASSIGNED), S.IN_PROGRESS, _roles(R.HANDLER), LEAD),
         Transition(
             Action.RETURN_CASE,
@@ -219,7 +230,8 @@ TRANSITIONS: dict[str, Transition] = {
             _roles(R.LEADER),
             style="outline-dark",
         ),
-        Transition(Action.SUPERVISE, "督办", OPEN_STATUSES, None, _roles(R.LEADER), style="danger"),
+        # The county center (县级) may supervise any township's case; it takes no other action.
+        Transition(Action.SUPERVISE, "督办", OPEN_STATUSES, None, _roles(R.LEADER, R.COUNTY), style="danger"),
         Transition(
             Action.NOT_ACCEPT,
             "不予受理",
@@ -286,11 +298,14 @@ ACTION_LABELS = {action: t.label for action, t in TRANSITIONS.items()}
 
 
 def _in_scope(t: Transition, scope: Scope, petition: Petition) -> bool:
-    """Whether one of ``scope``'s roles lets it take ``t`` on this particular case."""
+    """Whether one of ``scope``'s roles lets it take ``t`` on this particular case: the center's roles in their
+    townships only, the county's everywhere."""
     for role in t.roles:
         if not scope.has_role(role):
             continue
-        if role in (Role.LEADER, Role.RECEPTION):
+        if role in (Role.LEADER, Role.RECEPTION) and scope.in_township(petition.township_id):
+            return True
+        if role == Role.COUNTY:
             return True
         if role == Role.LIAISON and petition.village_id is not None and petition.village_id in scope.village_ids:
             return True
@@ -501,6 +516,7 @@ def petition_register(
     petitioner_id_number: str = "",
     household=None,
     village=None,
+    township=None,
     head_count: int = 1,
     representatives: Sequence[dict] = (),
     is_urgent: bool = False,
@@ -515,6 +531,8 @@ def petition_register(
 
     ``representatives`` is a list of ``{"name", "phone", "id_number"}`` (at most five, for a group visit);
     ``village`` defaults to the household's; a liaison may register only in their own villages.
+    ``township`` is the village's, or the registering user's when they work for one township only; a case
+    with no village in the center of a user of several townships names it.
     ``repeat_of`` links a likely repeat (and sets ``is_repeat``). Phones and ID numbers are stored normalised.
     """
     t = TRANSITIONS[Action.REGISTER]
@@ -544,8 +562,15 @@ def petition_register(
         if village is not None and village.pk != household.village_id:
             errors["village"] = "所选村与该户所在村不一致。"
         village = village or household.village
+    township = village.township if village is not None else township
+    if township is None and len(scope.township_ids) == 1:
+        township = Township.objects.get(pk=next(iter(scope.township_ids)))
+    if township is None:
+        errors["township"] = "请选择受理乡镇。"
     if errors:
         raise ValidationError(errors)
+    if not scope.in_township(township.pk):
+        raise PermissionDenied("只能登记本乡镇的诉求。")
     if (
         scope.has_role(Role.LIAISON)
         and not scope.is_center
@@ -557,7 +582,8 @@ def petition_register(
     with transaction.atomic():
         notice_by, provisional = deadlines.statutory_notice_by(received_at)
         petition = Petition.objects.create(
-            tracking_number=next_tracking_number(received_at),
+            tracking_number=next_tracking_number(received_at, township),
+            township=township,
             channel=channel,
             received_at=received_at,
             petitioner_name=petitioner_name.strip(),
@@ -667,17 +693,40 @@ def petition_route(
     assisting_departments: Iterable[Department] = (),
     reply_by: dt.date | None = None,
 ) -> PetitionEvent:
-    """交办 (instruct and route): awaiting_instruction → assigned.
+    """交办 (instruct and route): awaiting_instruction → assigned, to departments of the case's township.
 
     Deadlines from the day of routing: ``sign_by`` after the category's sign-for working days, ``reply_by``
     after its reply working days unless the leader gives a date; the statutory 60 days (``finish_by``)
     from the first routing (acceptance) when the category carries it.
     """
     t, _ = _check(Action.ROUTE, petition, by)
+    errors = {}
+    if lead_department is not None and lead_department.township_id != petition.township_id:
+        errors["lead_department"] = "牵头单位须为本乡镇的单位；移交县直单位请用“移交县直单位”。"
+    if any(d.township_id != petition.township_id for d in assisting_departments):
+        errors["assisting_departments"] = "协办单位须为本乡镇的单位。"
+    if errors:
+        raise ValidationError(errors)
+    return _route(t, petition, by, instruction, lead_department, list(assisting_departments), reply_by)
+
+
+def petition_hand_up(
+    *, petition: Petition, by, instruction: str, lead_department: Department, reply_by: dt.date | None = None
+) -> PetitionEvent:
+    """移交县直单位: awaiting_instruction → assigned to a county-level unit (县直单位), with the leader's
+    instruction and the same deadlines as routing. The unit's staff sign, handle and reply; the case stays
+    the township's, which sees every step."""
+    t, _ = _check(Action.HAND_UP, petition, by)
+    if lead_department is not None and lead_department.kind != Department.Kind.COUNTY:
+        raise ValidationError({"lead_department": "请选择县直单位。"})
+    return _route(t, petition, by, instruction, lead_department, [], reply_by)
+
+
+def _route(t, petition, by, instruction, lead_department, assisting, reply_by) -> PetitionEvent:
     _required(instruction=instruction)
     if lead_department is None:
         raise ValidationError({"lead_department": "请选择牵头单位。"})
-    assisting = [d for d in assisting_departments if d.pk != lead_department.pk]
+    assisting = [d for d in assisting if d.pk != lead_department.pk]
     category = petition.category
     today = _today()
     sign_by, sign_prov = deadlines.add_working_days(today, category.sign_working_days)

@@ -13,7 +13,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group as AuthGroup
 
-from households.models import Group, Village
+from households.models import Group, Township, Village
 from petitions.models import Department
 
 PASSWORD = "pw-for-tests"
@@ -82,23 +82,49 @@ def broker_down():
     forget_pools()
 
 
-def make_village(name: str = "和平村", groups: int = 2) -> Village:
-    village, _ = Village.objects.get_or_create(name=name)
+def make_township(name: str = "鼎新乡", code: str = "DX", prefix: str = "MQ") -> Township:
+    """The personas' township is 鼎新乡 with the legacy prefix MQ (MQ202611-0042); another gets its own."""
+    township, _ = Township.objects.get_or_create(
+        code=code, defaults={"name": name, "number_prefix": prefix, "center_name": f"{name}民情信息中心"}
+    )
+    return township
+
+
+def make_village(name: str = "和平村", groups: int = 2, township: Township | None = None) -> Village:
+    village, _ = Village.objects.get_or_create(name=name, township=township or make_township())
     for n in range(1, groups + 1):
         Group.objects.get_or_create(village=village, name=f"{n}组")
     return village
 
 
-def make_department(name: str = "民政办", village: Village | None = None) -> Department:
+def make_department(
+    name: str = "民政办", village: Village | None = None, township: Township | None = None
+) -> Department:
     kind = Department.Kind.VILLAGE if village else Department.Kind.OFFICE
-    department, _ = Department.objects.get_or_create(name=name, defaults={"kind": kind, "village": village})
+    township = village.township if village else township or make_township()
+    department, _ = Department.objects.get_or_create(
+        name=name, township=township, defaults={"kind": kind, "village": village}
+    )
     return department
 
 
-def make_user(username: str, *roles: str, villages=(), departments=(), full_name: str = ""):
+def make_county_unit(name: str = "县自然资源局") -> Department:
+    department, _ = Department.objects.get_or_create(name=name, township=None, kind=Department.Kind.COUNTY)
+    return department
+
+
+CENTER = {"reception", "leader", "admin"}
+
+
+def make_user(username: str, *roles: str, villages=(), departments=(), townships=None, full_name: str = ""):
+    """A user with ``roles``; a center role works in ``townships`` (鼎新乡 unless given)."""
     user = get_user_model().objects.create_user(username=username, password=PASSWORD, first_name=full_name or username)
     # get_or_create: a transactional test's flush removes the groups the migration made.
     user.groups.add(*(AuthGroup.objects.get_or_create(name=role)[0] for role in roles))
+    if townships is None:
+        townships = [make_township()] if CENTER & set(roles) else []
+    for township in townships:
+        township.staff.add(user)
     for village in villages:
         village.liaisons.add(user)
     for department in departments:

@@ -83,7 +83,7 @@ def _profiles(users) -> None:
 def _village_leaders() -> None:
     from visits.models import VillageLeader
 
-    for village in Village.objects.filter(name__in=VILLAGE_LEADERS):
+    for village in Village.objects.filter(township__code="DX", name__in=VILLAGE_LEADERS):
         for order, (post, name, phone) in enumerate(VILLAGE_LEADERS[village.name]):
             VillageLeader.objects.get_or_create(
                 village=village, name=name, post=post, defaults={"phone": phone, "sort_order": order}
@@ -138,7 +138,7 @@ def _visits(users) -> dict:
         made["by_village"].setdefault(village.name, []).append(result)
         return result
 
-    villages = {v.name: v for v in Village.objects.filter(name__in=["和平村", "新发村", "大井村"])}
+    villages = {v.name: v for v in Village.objects.filter(township__code="DX", name__in=["和平村", "新发村", "大井村"])}
     liaison, liaison2, leader, reception = (users[u] for u in ("liaison", "liaison2", "leader", "reception"))
     # The contact cadres' rounds: most households this month, the rest last month (so someone is behind).
     for cadre, village_name, this_month in ((liaison, "和平村", 11), (liaison2, "大井村", 6)):
@@ -205,9 +205,13 @@ def _cases_from_visits(users, made) -> int:
         category = Category.objects.filter(subject=subject).first()
         if visit is None or category is None:
             continue
-        lead = category.default_department
+        lead = category.default_department_in(visit.village.township_id)
         if lead is None or not lead.staff.exists():
-            lead = Department.objects.filter(staff__isnull=False).order_by("sort_order", "pk").first()
+            lead = (
+                Department.objects.filter(township_id=visit.village.township_id, staff__isnull=False)
+                .order_by("sort_order", "pk")
+                .first()
+            )
         handler = lead.staff.order_by("pk").first() if lead else None
         if handler is None:
             continue

@@ -23,9 +23,7 @@ def scoped_villages(request):
     scope = request.scope if request is not None else None
     if scope is None:
         return Village.objects.none()
-    if scope.is_center:
-        return Village.objects.all()
-    return Village.objects.filter(pk__in=scope.village_ids)
+    return Village.objects.visible_to(scope)
 
 
 def staff(request):

@@ -67,10 +67,9 @@ def staff_users():
 
 
 def villages_for(scope: Scope):
-    if scope.is_center:
-        return Village.objects.all()
-    if scope.is_liaison:
-        return Village.objects.filter(pk__in=scope.village_ids)
+    """The villages ``scope`` may record visits in (minqing.access.Scope.works_in_village)."""
+    if scope.is_center or scope.is_liaison:
+        return Village.objects.visible_to(scope)
     return Village.objects.none()
 
 
@@ -114,7 +113,7 @@ class VisitForm(forms.ModelForm):
         villages = villages_for(scope)
         self.fields["village"].queryset = villages
         self.fields["village"].empty_label = "请选择村"
-        self.fields["households"].queryset = Household.objects.visible_to(scope)
+        self.fields["households"].queryset = Household.objects.visible_to(scope).select_related("village")
         picker = self.fields["households"].widget
         picker.queryset = self.fields["households"].queryset
         picker.quick = (

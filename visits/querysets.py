@@ -88,9 +88,10 @@ class Month:
 
 class VisitQuerySet(models.QuerySet):
     def visible_to(self, scope: Scope):
-        """Center roles see every visit; a liaison the visits in their villages; others none."""
-        if scope.is_center:
-            return self
+        """Center roles see every visit of their townships (the county: all); a liaison the visits in their
+        villages; others none."""
+        if scope.reads_townships:
+            return self.filter(scope.townships_q("village__township"))
         if scope.is_liaison:
             return self.filter(village_id__in=scope.village_ids)
         return self.none()
@@ -122,9 +123,10 @@ class VisitQuerySet(models.QuerySet):
 
 class RevisitQuerySet(models.QuerySet):
     def visible_to(self, scope: Scope):
-        """Center roles see every revisit; a liaison those of their villages' cases; others none."""
-        if scope.is_center:
-            return self
+        """Center roles see every revisit of their townships (the county: all); a liaison those of their villages'
+        cases; others none."""
+        if scope.reads_townships:
+            return self.filter(scope.townships_q("petition__township"))
         if scope.is_liaison:
             return self.filter(petition__village_id__in=scope.village_ids)
         return self.none()
@@ -143,10 +145,10 @@ def revisit_after_days() -> int:
 
 
 def revisitable_petitions(scope: Scope):
-    """The cases whose revisits ``scope`` sees: every case for the center, a liaison's villages' cases."""
+    """The cases whose revisits ``scope`` sees: every case of the center's townships, a liaison's villages' cases."""
     Petition = apps.get_model("petitions", "Petition")
-    if scope.is_center:
-        return Petition.objects.all()
+    if scope.reads_townships:
+        return Petition.objects.filter(scope.townships_q("township"))
     if scope.is_liaison:
         return Petition.objects.filter(village_id__in=scope.village_ids)
     return Petition.objects.none()

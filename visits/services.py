@@ -28,6 +28,11 @@ UNREACHED_LIMIT = 3
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 
 
+def may_read_visits(scope: Scope) -> bool:
+    """Read visits: whoever records them, and the county (县级), read-only."""
+    return may_record_visits(scope) or scope.is_county
+
+
 def may_record_visits(scope: Scope) -> bool:
     """Center roles and village liaisons record visits; handlers do not."""
     return scope.is_center or scope.is_liaison
@@ -47,15 +52,15 @@ def visit_problems(
     """
     problems: dict[str, str] = {}
     households = list(households)
-    if village is not None and not scope.is_center and village.pk not in scope.village_ids:
+    if village is not None and not scope.works_in_village(village):
         problems["village"] = f"您不是{village.name}的联络员，不能记录该村的走访。"
     if village is not None:
         others = [h for h in households if h.village_id != village.pk]
         if others:
             names = "、".join(f"{h.head_name}（{h.household_no}）" for h in others)
             problems["households"] = f"{names}不属于{village.name}，请重新选择村或走访户。"
-    if "households" not in problems and not scope.is_center:
-        outside = [h for h in households if h.village_id not in scope.village_ids]
+    if "households" not in problems:
+        outside = [h for h in households if not scope.works_in_village(h.village)]
         if outside:
             problems["households"] = "只能选择您所联系村的农户。"
     if kind in Visit.HOUSEHOLD_KINDS and not households:

@@ -41,6 +41,7 @@ from visits.querysets import (
 from visits.services import (
     UNREACHED_LIMIT,
     may_edit_visit,
+    may_read_visits,
     may_record_visits,
     may_revisit,
     revisit_close_unreachable,
@@ -55,15 +56,18 @@ from visits.services import (
 DEPUTY_YEARLY_CONTACTS = 40
 
 
-def require_visits_access(request) -> None:
-    if not may_record_visits(request.scope):
+def require_visits_access(request, *, reading: bool = False) -> None:
+    """Recording visits and revisits: the center and liaisons; reading visits (``reading``): the county too."""
+    if not (may_read_visits if reading else may_record_visits)(request.scope):
         raise PermissionDenied("走访回访仅供中心工作人员和村联络员使用。")
 
 
 class VisitsAccessMixin(LoginRequiredMixin):
+    reading = False  # a page that only reads visits, open to the county too
+
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            require_visits_access(request)
+            require_visits_access(request, reading=self.reading)
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -73,6 +77,7 @@ class VisitsAccessMixin(LoginRequiredMixin):
 
 
 class VisitListView(VisitsAccessMixin, FilterView):
+    reading = True
     filterset_class = VisitFilter
     paginate_by = 25
     template_name = "visits/visit_list.html"
@@ -117,7 +122,7 @@ def visit_open_case(request, pk: int):
 
 @login_required
 def visit_detail(request, pk: int):
-    require_visits_access(request)
+    require_visits_access(request, reading=True)
     visit = get_object_or_404(Visit.objects.visible_to(request.scope).with_detail_data(), pk=pk)
     return render(
         request,

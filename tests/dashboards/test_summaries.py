@@ -180,10 +180,11 @@ def test_a_kept_year_is_read_without_the_cases(half_year, django_assert_num_quer
     first_half = Period(dt.date(2026, 1, 1), dt.date(2026, 6, 30))
     with django_assert_num_queries(2):  # which spans are current, their counts
         metrics.compute(first_half, today=TODAY)
-    # which spans are current, their counts by village × department, the villages' and departments' names
-    with django_assert_num_queries(4):
+    # which spans are current, their counts by township × village × department, the townships', villages' and
+    # departments' names
+    with django_assert_num_queries(5):
         metrics.as_json(first_half, today=TODAY)
-    with django_assert_num_queries(6):  # … and the cases and revisits of today, 15 July
+    with django_assert_num_queries(7):  # … and the cases and revisits of today, 15 July
         metrics.as_json(Period(dt.date(2026, 1, 1), dt.date(2026, 7, 15)), today=TODAY)
 
 
@@ -367,7 +368,14 @@ def test_changing_a_departments_kind_in_the_admin_puts_every_kept_count_out_of_d
     department = township.minzheng
     response = client_as(admin_user).post(
         reverse("admin:petitions_department_change", args=[department.pk]),
-        {"name": department.name, "kind": "village", "phone": "", "sort_order": 0, "staff": []},
+        {
+            "name": department.name,
+            "township": department.township_id,
+            "kind": "village",
+            "phone": "",
+            "sort_order": 0,
+            "staff": [],
+        },
     )
     assert response.status_code == 302
     assert kept(Period.year(2026)) == ()

@@ -118,10 +118,10 @@ def test_the_list_pages_by_25(client_as, leader, village_a):
 
 
 # The ledger list as a leader, whatever the page holds:
-#   session, user; scope: groups, villages, departments (3); count; the cadres for the bulk assignment;
+#   session, user; scope: groups, villages, departments, townships (4); count; the cadres for the bulk assignment;
 #   the navigation's unread-notification count (base.html); filter choices: village, group, tag, cadre (4);
 #   the page; its tags (1 prefetch); the session save (savepoint, update, release: 3).
-LIST_QUERIES = 17
+LIST_QUERIES = 18
 
 
 @pytest.mark.parametrize("rows", [3, 60])

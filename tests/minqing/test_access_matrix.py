@@ -2,8 +2,12 @@
 answer, from one table. A URL pattern without a row fails the test, so a new page cannot ship unreviewed.
 
 Objects come in pairs: one inside the personas' scope (和平村, 民政办) and one outside it (大井村, 自规所), so
-each row also guesses other villages' and other departments' ids. GET only: actions are POSTs and are covered
-by the workflow's persona × action tests; here a POST-only URL answers 405 to GET for those who may reach it.
+each row also guesses other villages' and other departments' ids. A third of each kind lies in the second
+township, 和兴镇 (``hx``), across the township line: its own staff (``*_hx``) reach it, 鼎新乡's never (404, as
+a guessed id of another village), the county center (县级) reads everything and acts on nothing but 督办, and
+the county-level unit's handler (``handler_xian``) sees only the case handed up to it (``handed``).
+GET only: actions are POSTs and are covered by the workflow's persona × action tests; here a POST-only URL
+answers 405 to GET for those who may reach it.
 """
 
 from __future__ import annotations
@@ -13,15 +17,21 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from households.models import Household
+from households.models import Household, Village
 from notifications.models import Notification
 from notifications.services import notification_send
 from petitions import workflow
 from petitions.models import Attachment, Petition, Publication, Status
+from tests.visits.conftest import make_visit
 from visits.models import Visit
 
-PERSONAS = ["anon", "reception", "leader", "handler", "handler2", "liaison", "liaison2", "admin"]
+PERSONAS = [
+    "anon", "reception", "leader", "handler", "handler2", "liaison", "liaison2", "admin",
+    "reception_hx", "leader_hx", "handler_xian", "county",
+]  # fmt: skip
 LOGIN = 302  # anonymous → the login page
+#: On a page about no particular object, the second township's staff answer as their counterparts in the first.
+TWINS = {"reception_hx": "reception", "leader_hx": "leader", "handler_xian": "handler2"}
 
 
 def walk(patterns, prefix="", namespace=None):
@@ -40,12 +50,32 @@ def every(status):
     return dict.fromkeys(PERSONAS, status)
 
 
-def row(anon=LOGIN, reception=200, leader=200, handler=200, handler2=200, liaison=200, liaison2=200, admin=200):
-    return dict(zip(PERSONAS, [anon, reception, leader, handler, handler2, liaison, liaison2, admin], strict=True))
+def row(anon=LOGIN, reception=200, leader=200, handler=200, handler2=200, liaison=200, liaison2=200, admin=200,
+        county=200, **second):  # fmt: skip
+    """The answer per persona; the second township's staff as their twins unless given (``second``)."""
+    answers = dict(anon=anon, reception=reception, leader=leader, handler=handler, handler2=handler2,
+                   liaison=liaison, liaison2=liaison2, admin=admin, county=county)  # fmt: skip
+    for persona, twin in TWINS.items():
+        answers[persona] = second.get(persona, answers[twin])
+    return {p: answers[p] for p in PERSONAS}
 
 
 def only(*allowed, other=403, anon=LOGIN, ok=200):
+    allowed = {*allowed, *(p for p, twin in TWINS.items() if twin in allowed)}
     return {p: (anon if p == "anon" else ok if p in allowed else other) for p in PERSONAS}
+
+
+def dingxin_object(**answers):
+    """An object of 鼎新乡: the second township's staff never reach it (404); the county reads it."""
+    return row(**{"reception_hx": 404, "leader_hx": 404, "handler_xian": 404, **answers})
+
+
+def hexing_object(reader=200, **answers):
+    """An object of 和兴镇: 鼎新乡's staff never reach it (404, the superuser admin excepted); its own center
+    staff and the county read it (``reader``)."""
+    dingxin = dict(reception=404, leader=404, handler=404, handler2=404, liaison=404, liaison2=404)
+    return row(**{**dingxin, "admin": reader, "county": reader, "reception_hx": reader, "leader_hx": reader,
+                  "handler_xian": 404, **answers})  # fmt: skip
 
 
 CENTER = ("reception", "leader", "admin")
@@ -62,11 +92,14 @@ def own_accusation(users) -> Petition:
     petition = workflow.petition_register(
         by=users["reception"], channel="letter", petitioner_name="匿名检举人",
         category=Category.objects.filter(kind=Category.Kind.ACCUSATION).first(),
-        summary="检举", content="检举材料", village=Village.objects.get(name="和平村"),
+        summary="检举", content="检举材料", village=Village.objects.get(township__code="DX", name="和平村"),
     )  # fmt: skip
     workflow.petition_submit(petition=petition, by=users["reception"])
     workflow.petition_route(
-        petition=petition, by=users["leader"], instruction="核查", lead_department=Department.objects.get(name="民政办")
+        petition=petition,
+        by=users["leader"],
+        instruction="核查",
+        lead_department=Department.objects.get(township__code="DX", name="民政办"),
     )
     return petition
 
@@ -96,9 +129,9 @@ def objects(db, settings, tmp_path):
         workflow.petition_submit(petition=petition, by=users["reception"])
         workflow.petition_route(
             petition=petition, by=users["leader"], instruction="办理",
-            lead_department=Department.objects.get(name=department),
+            lead_department=Department.objects.get(township__code="DX", name=department),
         )  # fmt: skip
-        handler = Department.objects.get(name=department).staff.first()
+        handler = Department.objects.get(township__code="DX", name=department).staff.first()
         workflow.petition_sign(petition=petition, by=handler)
         if status == Status.REPLIED:
             workflow.petition_reply(
@@ -110,6 +143,11 @@ def objects(db, settings, tmp_path):
     own = case("和平村", "民政办", Status.IN_PROGRESS)
     other = case("大井村", "自规所", Status.IN_PROGRESS)
     accusation = own_accusation(users)
+    hexing = Petition.objects.filter(township__code="HX", status=Status.IN_PROGRESS).first()
+    hexing_replied = Petition.objects.filter(township__code="HX", status=Status.REPLIED).first()
+    handed = Petition.objects.get(lead_department__name="县自然资源局")
+    hexing_village = Village.objects.get(name="和兴村")
+    hexing_visit = make_visit(users["liaison_hx"], hexing_village, [hexing_village.households.first()])
     attachments = {
         key: Attachment.objects.create(
             petition=p,
@@ -118,7 +156,7 @@ def objects(db, settings, tmp_path):
             content_type="application/pdf",
             size=13,
         )  # fmt: skip
-        for key, p in (("own", own), ("other", other), ("accusation", accusation))
+        for key, p in (("own", own), ("other", other), ("accusation", accusation), ("hx", hexing))
     }
     notification_send(recipients=[users["leader"]], kind="test", title="矩阵")
     from dashboards.models import MonthlyReport
@@ -128,16 +166,19 @@ def objects(db, settings, tmp_path):
         "household": {
             "own": Household.objects.filter(village__name="和平村").first(),
             "other": Household.objects.filter(village__name="大井村").first(),
+            "hx": Household.objects.filter(village__name="和兴村").first(),
         },
-        "case": {"own": own, "other": other, "accusation": accusation},
+        "case": {"own": own, "other": other, "accusation": accusation, "hx": hexing, "handed": handed},
         "replied": {
             "own": case("和平村", "民政办", Status.REPLIED),
             "other": case("大井村", "自规所", Status.REPLIED),
+            "hx": hexing_replied,
         },
         "attachment": attachments,
         "visit": {
             "own": Visit.objects.filter(village__name="和平村").first(),
             "other": Visit.objects.filter(village__name="大井村").first(),
+            "hx": hexing_visit,
         },
         "notification": Notification.objects.filter(recipient=users["leader"]).first(),
         "report": report,
@@ -151,36 +192,50 @@ NOT_ALLOWED = 405  # a POST-only URL, reached with GET
 #                 anon   reception leader handler handler2 liaison liaison2 admin
 MATRIX = {
     # Desks and the leaders' numbers: everyone has a desk; the numbers, hot spots, supervision board and reports
-    # are for leaders (and admins).
+    # are for leaders and admins (of their townships) and the county center.
     ("dashboards:home", ""): ("/", row()),
-    ("dashboards:metrics", ""): ("/dashboards/metrics/", only(*LEADERS)),
-    ("dashboards:metrics_json", ""): ("/dashboards/metrics.json", only(*LEADERS)),
-    ("dashboards:metric_cases", ""): ("/dashboards/metrics/cases/", only(*LEADERS, ok=400)),  # no measure named
-    ("dashboards:hotspots", ""): ("/dashboards/hotspots/", only(*LEADERS)),
-    ("dashboards:supervision", ""): ("/dashboards/supervision/", only(*LEADERS)),
-    ("dashboards:supervision_print", ""): ("/dashboards/supervision/print/", only(*LEADERS)),
-    ("dashboards:reports", ""): ("/dashboards/reports/", only(*LEADERS)),
-    ("dashboards:report_status", ""): ("/dashboards/reports/{report}/", only(*LEADERS)),
-    ("dashboards:report_download", ""): ("/dashboards/reports/{report}/download/", only(*LEADERS, ok=404)),  # not built
+    ("dashboards:metrics", ""): ("/dashboards/metrics/", only(*LEADERS, "county")),
+    ("dashboards:metrics_json", ""): ("/dashboards/metrics.json", only(*LEADERS, "county")),
+    ("dashboards:metric_cases", ""): ("/dashboards/metrics/cases/", only(*LEADERS, "county", ok=400)),  # no measure
+    ("dashboards:hotspots", ""): ("/dashboards/hotspots/", only(*LEADERS, "county")),
+    ("dashboards:supervision", ""): ("/dashboards/supervision/", only(*LEADERS, "county")),
+    ("dashboards:supervision_print", ""): ("/dashboards/supervision/print/", only(*LEADERS, "county")),
+    ("dashboards:reports", ""): ("/dashboards/reports/", only(*LEADERS, "county")),
+    ("dashboards:report_status", ""): ("/dashboards/reports/{report}/", only(*LEADERS, "county")),
+    ("dashboards:report_download", ""): (
+        "/dashboards/reports/{report}/download/", only(*LEADERS, "county", ok=404)  # not built
+    ),
     # Accounts.
     ("login", ""): ("/accounts/login/", row(anon=200)),
     ("logout", ""): ("/accounts/logout/", every(NOT_ALLOWED)),
     ("password_change", ""): ("/accounts/password_change/", row()),
     ("password_change_done", ""): ("/accounts/password_change/done/", row()),
-    # The ledger: the center and liaisons (their own villages only); departments have no ledger.
-    ("households:index", ""): ("/households/", only(*CENTER, "liaison", "liaison2")),
+    # The ledger: the center and liaisons (their own villages only) keep it, the county reads it; departments
+    # have no ledger.
+    ("households:index", ""): ("/households/", only(*CENTER, "liaison", "liaison2", "county")),
     ("households:create", ""): ("/households/new/", only(*CENTER, "liaison", "liaison2")),
-    ("households:detail", "own"): ("/households/{household_own}/", row(handler=404, handler2=404, liaison2=404)),
-    ("households:detail", "other"): ("/households/{household_other}/", row(handler=404, handler2=404, liaison=404)),
-    ("households:edit", "own"): ("/households/{household_own}/edit/", row(handler=404, handler2=404, liaison2=404)),
-    ("households:edit", "other"): ("/households/{household_other}/edit/", row(handler=404, handler2=404, liaison=404)),
+    ("households:detail", "own"): (
+        "/households/{household_own}/", dingxin_object(handler=404, handler2=404, liaison2=404)
+    ),
+    ("households:detail", "other"): (
+        "/households/{household_other}/", dingxin_object(handler=404, handler2=404, liaison=404)
+    ),
+    ("households:detail", "hx"): ("/households/{household_hx}/", hexing_object()),
+    ("households:edit", "own"): (
+        "/households/{household_own}/edit/", dingxin_object(handler=404, handler2=404, liaison2=404, county=403)
+    ),
+    ("households:edit", "other"): (
+        "/households/{household_other}/edit/", dingxin_object(handler=404, handler2=404, liaison=404, county=403)
+    ),
+    ("households:edit", "hx"): ("/households/{household_hx}/edit/", hexing_object(county=403)),
     ("households:contacts", ""): ("/households/contacts/", only(*CENTER, "liaison", "liaison2")),
     ("households:assign_contact", ""): ("/households/contacts/assign/", {**every(NOT_ALLOWED), "anon": LOGIN}),
     ("households:export", ""): ("/households/export/", only(*CENTER, "liaison", "liaison2")),
     ("households:import", ""): ("/households/import/", only(*LEADERS)),
     ("households:import_template", ""): ("/households/import/template/", only(*CENTER, "liaison", "liaison2")),
     ("households:import_preview", ""): ("/households/import/nosuchtoken/", only(*LEADERS, ok=404)),
-    # Cases: the center sees all; a department what was routed to it; a liaison their villages.
+    # Cases: the center sees its township's; a department what was routed to it (a county-level unit what was
+    # handed up to it, from any township); a liaison their villages; the county reads every township's.
     ("petitions:index", ""): ("/petitions/", row()),
     ("petitions:queue", "instruction"): ("/petitions/queue/instruction/", only("leader", other=404)),
     ("petitions:queue", "registered"): ("/petitions/queue/registered/", only("reception", "leader", other=404)),
@@ -189,52 +244,86 @@ MATRIX = {
     ("petitions:intake", ""): ("/petitions/new/", only("reception", "liaison", "liaison2")),
     ("petitions:household_lookup", ""): ("/petitions/new/households/", only("reception", "liaison", "liaison2")),
     ("petitions:repeat_check", ""): ("/petitions/new/repeats/", only("reception", "liaison", "liaison2")),
-    ("petitions:detail", "own"): ("/petitions/{case_own}/", row(handler2=404, liaison2=404)),
-    ("petitions:detail", "other"): ("/petitions/{case_other}/", row(handler=404, liaison=404)),
-    ("petitions:detail", "accusation"): ("/petitions/{case_accusation}/", row(handler2=404, liaison2=404)),
-    ("petitions:receipt", "own"): ("/petitions/{case_own}/receipt/", row(handler=403, handler2=404, liaison2=404)),
-    ("petitions:receipt", "other"): ("/petitions/{case_other}/receipt/", row(handler=404, handler2=403, liaison=404)),
+    ("petitions:detail", "own"): ("/petitions/{case_own}/", dingxin_object(handler2=404, liaison2=404)),
+    ("petitions:detail", "other"): ("/petitions/{case_other}/", dingxin_object(handler=404, liaison=404)),
+    ("petitions:detail", "accusation"): ("/petitions/{case_accusation}/", dingxin_object(handler2=404, liaison2=404)),
+    ("petitions:detail", "hx"): ("/petitions/{case_hx}/", hexing_object()),
+    ("petitions:detail", "handed"): (
+        "/petitions/{case_handed}/",
+        dingxin_object(handler=404, handler2=404, liaison=404, liaison2=404, handler_xian=200),
+    ),
+    ("petitions:receipt", "own"): (
+        "/petitions/{case_own}/receipt/", dingxin_object(handler=403, handler2=404, liaison2=404, county=403)
+    ),
+    ("petitions:receipt", "other"): (
+        "/petitions/{case_other}/receipt/", dingxin_object(handler=404, handler2=403, liaison=404, county=403)
+    ),
+    ("petitions:receipt", "hx"): ("/petitions/{case_hx}/receipt/", hexing_object(county=403)),
     ("petitions:act", "own-progress"): (
         "/petitions/{case_own}/act/progress/",
-        row(reception=403, leader=403, handler2=404, liaison=403, liaison2=404, admin=403),
+        dingxin_object(reception=403, leader=403, handler2=404, liaison=403, liaison2=404, admin=403, county=403),
     ),
     ("petitions:act", "other-progress"): (
         "/petitions/{case_other}/act/progress/",
-        row(reception=403, leader=403, handler=404, liaison=404, liaison2=403, admin=403),
+        dingxin_object(reception=403, leader=403, handler=404, liaison=404, liaison2=403, admin=403, county=403),
     ),
     ("petitions:act", "own-supervise"): (
         "/petitions/{case_own}/act/supervise/",
-        row(reception=403, handler=403, handler2=404, liaison=403, liaison2=404, admin=403),
+        dingxin_object(reception=403, handler=403, handler2=404, liaison=403, liaison2=404, admin=403),
     ),
     ("petitions:act", "other-supervise"): (
         "/petitions/{case_other}/act/supervise/",
-        row(reception=403, handler=404, handler2=403, liaison=404, liaison2=403, admin=403),
+        dingxin_object(reception=403, handler=404, handler2=403, liaison=404, liaison2=403, admin=403),
     ),
+    # 督办 across the line: the township's own leader and the county, nobody of the other township.
+    ("petitions:act", "hx-supervise"): (
+        "/petitions/{case_hx}/act/supervise/", hexing_object(reception_hx=403, admin=403)
+    ),
+    ("petitions:act", "handed-progress"): (
+        "/petitions/{case_handed}/act/progress/",
+        dingxin_object(reception=403, leader=403, handler=404, handler2=404, liaison=404, liaison2=404, admin=403,
+                       county=403, handler_xian=200),
+    ),  # fmt: skip
     ("petitions:attachment", "own"): (
-        "/petitions/{case_own}/attachments/{attachment_own}/", row(handler2=404, liaison2=404)
+        "/petitions/{case_own}/attachments/{attachment_own}/", dingxin_object(handler2=404, liaison2=404)
     ),
     ("petitions:attachment", "other"): (
-        "/petitions/{case_other}/attachments/{attachment_other}/", row(handler=404, liaison=404)
+        "/petitions/{case_other}/attachments/{attachment_other}/", dingxin_object(handler=404, liaison=404)
     ),
-    # An accusation's material may identify the accuser: the center only, not the handling department.
+    # An accusation's material may identify the accuser: its center only — not the handling department, not the
+    # county.
     ("petitions:attachment", "accusation"): (
         "/petitions/{case_accusation}/attachments/{attachment_accusation}/",
-        row(handler=404, handler2=404, liaison=404, liaison2=404),
+        dingxin_object(handler=404, handler2=404, liaison=404, liaison2=404, county=404),
     ),
-    # Visits: the center and liaisons (their villages); departments do not visit.
-    ("visits:index", ""): ("/visits/", only(*CENTER, "liaison", "liaison2")),
+    ("petitions:attachment", "hx"): ("/petitions/{case_hx}/attachments/{attachment_hx}/", hexing_object()),
+    # Visits: the center and liaisons (their villages) record them, the county reads them; departments do not
+    # visit.
+    ("visits:index", ""): ("/visits/", only(*CENTER, "liaison", "liaison2", "county")),
     ("visits:new", ""): ("/visits/new/", only(*CENTER, "liaison", "liaison2")),
     ("visits:sync", ""): ("/visits/sync/", every(NOT_ALLOWED)),
     ("visits:household_search", ""): ("/visits/households/search/", only(*CENTER, "liaison", "liaison2")),
-    ("visits:detail", "own"): ("/visits/{visit_own}/", row(handler=403, handler2=403, liaison2=404)),
-    ("visits:detail", "other"): ("/visits/{visit_other}/", row(handler=403, handler2=403, liaison=404)),
-    ("visits:edit", "own"): ("/visits/{visit_own}/edit/", row(handler=403, handler2=403, liaison2=404)),
-    ("visits:edit", "other"): ("/visits/{visit_other}/edit/", row(handler=403, handler2=403, liaison=404)),
+    ("visits:detail", "own"): ("/visits/{visit_own}/", dingxin_object(handler=403, handler2=403, liaison2=404,
+                                                                       handler_xian=403)),  # fmt: skip
+    ("visits:detail", "other"): ("/visits/{visit_other}/", dingxin_object(handler=403, handler2=403, liaison=404,
+                                                                           handler_xian=403)),  # fmt: skip
+    ("visits:detail", "hx"): ("/visits/{visit_hx}/", hexing_object(handler=403, handler2=403, handler_xian=403)),
+    ("visits:edit", "own"): ("/visits/{visit_own}/edit/", dingxin_object(handler=403, handler2=403, liaison2=404,
+                                                                          handler_xian=403, county=403)),  # fmt: skip
+    ("visits:edit", "other"): (
+        "/visits/{visit_other}/edit/",
+        dingxin_object(handler=403, handler2=403, liaison=404, handler_xian=403, county=403),
+    ),
+    ("visits:edit", "hx"): (
+        "/visits/{visit_hx}/edit/", hexing_object(handler=403, handler2=403, handler_xian=403, county=403)
+    ),
     ("visits:open_case", "own"): (
-        "/visits/{visit_own}/open-case/", row(leader=403, handler=403, handler2=403, liaison2=404, admin=403)
+        "/visits/{visit_own}/open-case/",
+        dingxin_object(leader=403, handler=403, handler2=403, liaison2=404, admin=403, handler_xian=403, county=403),
     ),
     ("visits:open_case", "other"): (
-        "/visits/{visit_other}/open-case/", row(leader=403, handler=403, handler2=403, liaison=404, admin=403)
+        "/visits/{visit_other}/open-case/",
+        dingxin_object(leader=403, handler=403, handler2=403, liaison=404, admin=403, handler_xian=403, county=403),
     ),
     ("visits:contacts", ""): ("/visits/contacts/", only(*CENTER, "liaison", "liaison2")),
     ("visits:coverage", ""): ("/visits/contacts/coverage/", only(*CENTER, "liaison", "liaison2")),
@@ -242,10 +331,15 @@ MATRIX = {
     ("visits:deputies", ""): ("/visits/deputies/", only(*CENTER, "liaison", "liaison2")),
     ("visits:revisits", ""): ("/visits/revisits/", only(*CENTER, "liaison", "liaison2")),
     ("visits:revisit_new", "own"): (
-        "/visits/revisits/{replied_own}/new/", row(handler=403, handler2=403, liaison2=404)
+        "/visits/revisits/{replied_own}/new/",
+        dingxin_object(handler=403, handler2=403, liaison2=404, handler_xian=403, county=403),
     ),
     ("visits:revisit_new", "other"): (
-        "/visits/revisits/{replied_other}/new/", row(handler=403, handler2=403, liaison=404)
+        "/visits/revisits/{replied_other}/new/",
+        dingxin_object(handler=403, handler2=403, liaison=404, handler_xian=403, county=403),
+    ),
+    ("visits:revisit_new", "hx"): (
+        "/visits/revisits/{replied_hx}/new/", hexing_object(handler=403, handler2=403, handler_xian=403, county=403)
     ),
     ("visits:revisit_close", "own"): ("/visits/revisits/{replied_own}/close/", every(NOT_ALLOWED)),
     # The inbox: everyone signed in, each their own messages.

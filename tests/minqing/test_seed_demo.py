@@ -19,10 +19,15 @@ def row_counts() -> dict[str, int]:
 
 
 @pytest.mark.django_db
-def test_seed_demo_creates_the_township_and_one_account_per_role():
+def test_seed_demo_creates_two_townships_and_one_account_per_role():
+    from households.models import Township
+    from minqing.access import scope_for
+
     call_command("seed_demo", "--no-sample-data", stdout=open("/dev/null", "w"))
-    assert Village.objects.count() == 13
-    assert set(Village.objects.values_list("name", flat=True)) >= {"和平村", "营盘村", "鼎新村"}
+    dingxin, hexing = Township.objects.get(code="DX"), Township.objects.get(code="HX")
+    assert (dingxin.name, hexing.name) == ("鼎新乡", "和兴镇")
+    assert dingxin.villages.count() == 13 and hexing.villages.count() >= 1
+    assert set(dingxin.villages.values_list("name", flat=True)) >= {"和平村", "营盘村", "鼎新村"}
     users = get_user_model().objects
     for username, group in [
         ("reception", "reception"),
@@ -30,8 +35,12 @@ def test_seed_demo_creates_the_township_and_one_account_per_role():
         ("handler", "handler"),
         ("liaison", "liaison"),
         ("admin", "admin"),
+        ("county", "county"),
     ]:
         assert users.get(username=username).groups.filter(name=group).exists()
+    # The demo leader leads 鼎新乡 only; the county account reads every township.
+    assert scope_for(users.get(username="leader")).township_ids == {dingxin.pk}
+    assert scope_for(users.get(username="county")).sees_every_township
 
 
 @pytest.mark.django_db
@@ -68,7 +77,7 @@ def test_without_demo_accounts_seed_demo_creates_the_configuration_only(settings
     settings.MINQING_DEMO_ACCOUNTS = False
     out = io.StringIO()
     call_command("seed_demo", "--no-sample-data", stdout=out)
-    assert Village.objects.count() == 13
+    assert Village.objects.filter(township__code="DX").count() == 13
     assert not get_user_model().objects.exists()
     assert "createsuperuser" in out.getvalue() and DEMO_PASSWORD not in out.getvalue()
 

@@ -25,7 +25,7 @@ from petitions.models import (
     SupervisionNotice,
 )
 from petitions.workflow import TRANSITIONS, TransitionError, available_actions
-from tests.conftest import make_user
+from tests.conftest import make_county_unit, make_user
 
 # 期限重算 is the system's, after a change of the holiday calendar, and writes an event only when a date moves:
 # its (state, action) pairs and its actors are tested in tests/petitions/test_holidays.py.
@@ -57,6 +57,10 @@ def call(action: str, petition: Petition, by, *, ctx: dict):
     if action == Action.ROUTE:
         return w.petition_route(
             petition=petition, by=by, instruction="请核实办理。", lead_department=ctx["dept_minzheng"]
+        )
+    if action == Action.HAND_UP:
+        return w.petition_hand_up(
+            petition=petition, by=by, instruction="请县直单位核处。", lead_department=ctx["county_unit"]
         )
     if action == Action.SIGN:
         return w.petition_sign(petition=petition, by=by)
@@ -106,6 +110,7 @@ ACTOR = {
     Action.ANSWER_AT_DESK: "reception",
     Action.SUBMIT: "reception",
     Action.ROUTE: "leader",
+    Action.HAND_UP: "leader",
     Action.SIGN: "handler_minzheng",
     Action.RETURN_CASE: "handler_minzheng",
     Action.PROGRESS: "handler_minzheng",
@@ -151,7 +156,12 @@ def on_the_board(petition: Petition) -> Publication:
 
 @pytest.fixture
 def ctx(make_petition, people, dept_minzheng, dept_zigui):
-    return {"dept_minzheng": dept_minzheng, "dept_zigui": dept_zigui, "other": make_petition()}
+    return {
+        "dept_minzheng": dept_minzheng,
+        "dept_zigui": dept_zigui,
+        "county_unit": make_county_unit(),
+        "other": make_petition(),
+    }
 
 
 @pytest.mark.django_db
