@@ -88,13 +88,15 @@ def hotspot_windows(rule: HotspotRule, today: dt.date) -> tuple[dt.datetime, dt.
     return recent_start - dt.timedelta(days=rule.baseline_days), recent_start, end
 
 
-def hotspots(today: dt.date | None = None, rule: HotspotRule | None = None) -> list[Hotspot]:
-    """The hot (village, subject) pairs, hottest first, each with its recent cases. Two queries."""
+def hotspots(today: dt.date | None = None, rule: HotspotRule | None = None, cases=None) -> list[Hotspot]:
+    """The hot (village, subject) pairs, hottest first, each with its recent cases. Two queries. ``cases`` are
+    those the reader may see (``Petition.objects.visible_to(scope)``: a township's; all by default)."""
     today = today or timezone.localdate()
     rule = rule or HotspotRule.from_settings()
     base_start, recent_start, end = hotspot_windows(rule, today)
     recent = Q(received_at__gte=recent_start, received_at__lt=end)
-    counted = Petition.objects.filter(received_at__gte=base_start, received_at__lt=end, village__isnull=False).exclude(
+    cases = Petition.objects.all() if cases is None else cases
+    counted = cases.filter(received_at__gte=base_start, received_at__lt=end, village__isnull=False).exclude(
         status=Status.MERGED
     )
     rows = (
@@ -116,13 +118,13 @@ def hotspots(today: dt.date | None = None, rule: HotspotRule | None = None) -> l
         if rule.is_hot(r["recent"], r["baseline"])
     }
     if spots:
-        cases = (
+        recent_cases = (
             counted.filter(recent)
             .filter(village_id__in={v for v, _ in spots}, category__subject__in={s for _, s in spots})
             .select_related("village", "category", "lead_department")
             .order_by("-received_at", "-pk")
         )
-        for case in cases:
+        for case in recent_cases:
             spot = spots.get((case.village_id, case.category.subject))
             if spot is not None:
                 spot.cases.append(case)
@@ -146,13 +148,14 @@ class SupervisionGroup:
         return sum(1 for c in self.cases if c.supervised)
 
 
-def supervision_cases(today: dt.date | None = None):
+def supervision_cases(today: dt.date | None = None, cases=None):
     """Open cases overdue or under supervision, with ``supervised_at`` / ``supervision_note`` (the latest
-    notice), ordered by lead department then deadline. One query."""
+    notice), ordered by lead department then deadline. One query. ``cases``: those the reader may see."""
     today = today or timezone.localdate()
     latest = SupervisionNotice.objects.filter(petition=OuterRef("pk")).order_by("-created_at", "-pk")
+    cases = Petition.objects.all() if cases is None else cases
     return (
-        Petition.objects.filter(
+        cases.filter(
             (Q(status__in=RUNNING_STATUSES) & overdue_on(today)) | Q(supervised=True, status__in=OPEN_STATUSES)
         )
         .select_related("village", "category", "lead_department")
@@ -164,11 +167,11 @@ def supervision_cases(today: dt.date | None = None):
     )
 
 
-def supervision_board(today: dt.date | None = None) -> list[SupervisionGroup]:
+def supervision_board(today: dt.date | None = None, cases=None) -> list[SupervisionGroup]:
     """The supervision board: one group per lead department (cases not routed last), each case with
-    ``age_days`` and ``days_overdue`` set. One query."""
+    ``age_days`` and ``days_overdue`` set. One query. ``cases``: those the reader may see."""
     today = today or timezone.localdate()
-    cases = list(supervision_cases(today))
+    cases = list(supervision_cases(today, cases))
     for case in cases:
         case.age_days = (today - timezone.localdate(case.received_at)).days
         running = case.status in RUNNING_STATUSES

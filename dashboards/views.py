@@ -26,7 +26,7 @@ from dashboards.forms import KINDS, PeriodForm, ReportRequestForm, period_query
 from dashboards.models import MonthlyReport
 from dashboards.periods import Period, PeriodError, last_months
 from dashboards.services import may_see_reports, monthly_report_fail_lost, monthly_report_request
-from households.models import Village
+from households.models import Village, center_name_for
 from petitions.models import Petition
 
 
@@ -284,7 +284,7 @@ def hotspots_page(request):
         request,
         "dashboards/hotspots.html",
         {
-            "spots": boards.hotspots(today, rule),
+            "spots": boards.hotspots(today, rule, Petition.objects.visible_to(request.scope)),
             "rule": rule,
             "recent_from": timezone.localdate(recent_start),
             "baseline_from": timezone.localdate(base_start),
@@ -299,7 +299,7 @@ def supervision(request, printable: bool = False):
     """Overdue and supervised cases by department; ``printable`` is the A4 sheet for 民情分析会."""
     _require_reports(request)
     today = timezone.localdate()
-    groups = boards.supervision_board(today)
+    groups = boards.supervision_board(today, Petition.objects.visible_to(request.scope))
     template = "dashboards/supervision_print.html" if printable else "dashboards/supervision.html"
     return render(
         request,
@@ -310,7 +310,7 @@ def supervision(request, printable: bool = False):
             "total": sum(len(g.cases) for g in groups),
             "overdue": sum(g.overdue for g in groups),
             "supervised": sum(g.supervised for g in groups),
-            "center_name": settings.MINQING.get("CENTER_NAME", ""),
+            "center_name": center_name_for(request.scope),
         },
     )
 

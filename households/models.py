@@ -52,6 +52,19 @@ class Township(models.Model):
         return self.name
 
 
+def county_center_name() -> str:
+    """The county center's name (县民情中心), from the installation's county (settings.MINQING COUNTY_NAME)."""
+    return f"{settings.MINQING['COUNTY_NAME']}民情中心"
+
+
+def center_name_for(scope) -> str:
+    """Whose name heads a page or a print for ``scope``: its township's center, or the county's for a reader of
+    several townships."""
+    if scope.sees_every_township or len(scope.township_ids) != 1:
+        return county_center_name()
+    return Township.objects.filter(pk__in=scope.township_ids).values_list("center_name", flat=True).first() or ""
+
+
 class Village(models.Model):
     township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="villages", verbose_name="乡镇")
     name = models.CharField("村名", max_length=50)

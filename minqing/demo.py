@@ -27,7 +27,7 @@ DEMO_ACCOUNTS = [
     ("handler_hx", "吴涛", ["handler"], None, [], [(HX, "民政办")]),
     ("liaison_hx", "郑玉兰", ["liaison"], None, [(HX, "和兴村")], []),
     ("handler_xian", "钱立新", ["handler"], None, [], [(None, "县自然资源局")]),
-    ("county", "县民情中心", ["county"], None, [], []),
+    ("county", "黄志远", ["county"], None, [], []),
 ]
 
 

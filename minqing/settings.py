@@ -390,8 +390,10 @@ MINQING = {
     # The public site address printed on receipts and contact cards (QR codes point here) and in emails.
     # Unset: the address a page was asked on (minqing.links.public_base_url); check --deploy warns.
     "PUBLIC_BASE_URL": os.getenv("PUBLIC_BASE_URL", ""),
-    "CENTER_NAME": os.getenv("CENTER_NAME", "鼎新乡民情信息中心"),
-    "CENTER_HOTLINE": os.getenv("CENTER_HOTLINE", "0851-12345678"),
+    # The county of this installation (one per installation): its center speaks on the county-wide public
+    # board. Each township's center name and hotline are the township's own (households.Township).
+    "COUNTY_NAME": os.getenv("COUNTY_NAME", "示范县"),
+    "COUNTY_HOTLINE": os.getenv("COUNTY_HOTLINE", "12345"),
 }
 
 # seed_demo creates the demo accounts, whose password the README publishes, only on a development machine.

@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from django.conf import settings
 from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
@@ -39,12 +38,14 @@ _NOT_TEXT = re.compile(r"[\s\W_]+")
 # --- The board ----------------------------------------------------------------------------------------
 
 
-def board_queryset():
-    """Every notice on the board, newest first, with what ``public_notice`` reads (one query)."""
-    return (
-        Publication.objects.filter(is_published=True)
-        .select_related("petition__category", "village")
-        .order_by("-published_at", "-pk")
+def board_queryset(township=None):
+    """Every notice on the board of ``township`` (of the whole county: None), newest first, with what
+    ``public_notice`` reads (one query)."""
+    notices = Publication.objects.filter(is_published=True)
+    if township is not None:
+        notices = notices.filter(petition__township=township)
+    return notices.select_related("petition__category", "petition__township", "village").order_by(
+        "-published_at", "-pk"
     )
 
 
@@ -53,6 +54,7 @@ def public_notice(publication: Publication) -> dict:
     petition = publication.petition
     return {
         "tracking_number": petition.tracking_number,
+        "township": petition.township.name,
         "received_on": publication.received_on,
         "village": publication.village.name if publication.village_id else "",
         "subject": publication.subject,
@@ -174,7 +176,7 @@ def public_progress(petition: Petition) -> dict:
             {"date": timezone.localtime(when), "label": PUBLIC_STEPS[event.action], "detail": _step_detail(event)}
         )
     reply = next(iter(petition.replies.all()), None)
-    center = settings.MINQING["CENTER_NAME"]
+    center = petition.township.center_name
     open_case = petition.status not in (Status.CLOSED, Status.NOT_ACCEPTED, Status.MERGED, Status.WITHDRAWN)
     return {
         "tracking_number": petition.tracking_number,
@@ -204,16 +206,17 @@ def phone_last4(phone: str) -> str:
     return digits[-4:] if len(digits) >= 4 else ""
 
 
-def lookup_progress(number: str, phone4: str) -> dict | None:
+def lookup_progress(number: str, phone4: str, township=None) -> dict | None:
     """The progress of case ``number`` if ``phone4`` is the last four digits of the phone given at intake;
-    ``None`` for a wrong pair and for a number that does not exist alike. A case with no phone on record
-    cannot be looked up."""
+    ``None`` for a wrong pair and for a number that does not exist alike (or, on a township's page, that is
+    another township's). A case with no phone on record cannot be looked up."""
     number = normalize_tracking_number(number)
     phone4 = (phone4 or "").strip()
     if not number or not re.fullmatch(r"\d{4}", phone4):
         return None
+    cases = Petition.objects.all() if township is None else Petition.objects.filter(township=township)
     petition = (
-        Petition.objects.select_related("category", "village")
+        cases.select_related("category", "village", "township")
         .prefetch_related(
             Prefetch("events", queryset=PetitionEvent.objects.only("petition_id", "action", "created_at", "data")),
             Prefetch("replies", queryset=Reply.objects.select_related("department")),

@@ -1,6 +1,10 @@
 """The public pages (no login): the notice board (公示栏), one notice, the Atom feed, the JSON for a county
 portal, and the progress lookup (办理进度查询).
 
+Each township has its own (``/public/<code>/…``: its board, its numbers, its center's name and hotline); the
+county's (``/public/…``) shows every township's notices with a township filter. A notice's own page
+(``/public/notices/<number>/``) needs no township: tracking numbers are unique in the county.
+
 Templates receive only the dictionaries of ``petitions/public.py`` (never a Petition or a Publication), and
 the shared pagination partial a plain namespace, so a template edit cannot reach a name, phone or note.
 """
@@ -19,14 +23,14 @@ from django.contrib.syndication.views import Feed
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
-from households.models import Village
+from households.models import Township, Village, county_center_name
 from minqing.widgets import FastSelect
 from petitions import public
 from petitions.models import Category, Publication
@@ -40,8 +44,22 @@ LOOKUP_LIMIT = 10
 LOOKUP_WINDOW_SECONDS = 10 * 60
 
 
-def _center() -> dict:
-    return {"name": settings.MINQING["CENTER_NAME"], "hotline": settings.MINQING["CENTER_HOTLINE"]}
+def _township(code: str | None) -> Township | None:
+    """The township of a ``/public/<code>/`` page (404 for an unknown code), None for the county's pages."""
+    return None if code is None else get_object_or_404(Township, code=code)
+
+
+def _center(township: Township | None) -> dict:
+    """Who speaks on a public page, and its links: the township's center and pages, or the county's."""
+    if township is None:
+        center = {"name": county_center_name(), "hotline": settings.MINQING["COUNTY_HOTLINE"]}
+        names, args = ("board", "lookup", "feed", "notices_json"), []
+    else:
+        center = {"name": township.center_name, "hotline": township.hotline}
+        names, args = ("board_township", "lookup_township", "feed_township", "notices_json_township"), [township.code]
+    for key, name in zip(("board_url", "lookup_url", "feed_url", "json_url"), names, strict=True):
+        center[key] = reverse(f"public:{name}", args=args)
+    return center
 
 
 def _page_info(page) -> SimpleNamespace:
@@ -65,6 +83,9 @@ def subject_choices():
 
 
 class PublicNoticeFilter(django_filters.FilterSet):
+    township = django_filters.ModelChoiceFilter(
+        label="乡镇", field_name="petition__township", queryset=Township.objects.all(), empty_label="全部乡镇"
+    )
     village = django_filters.ModelChoiceFilter(
         label="村", queryset=Village.objects.all(), widget=FastSelect, empty_label="全部村"
     )
@@ -79,10 +100,14 @@ class PublicNoticeFilter(django_filters.FilterSet):
         model = Publication
         fields = []
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, township: Township | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         # Read once: a callable would be read again for validation and for rendering.
         self.filters["subject"].extra["choices"] = subject_choices()
+        self.township = township
+        if township is not None:  # a township's board: its villages, no township filter
+            del self.filters["township"]
+            self.filters["village"].queryset = Village.objects.filter(township=township)
 
     def in_month(self, queryset, name, value):
         span = public.month_range(value)
@@ -97,31 +122,37 @@ class PublicNoticeFilter(django_filters.FilterSet):
             form.helper = FormHelper()
             form.helper.form_method = "get"
             form.helper.form_class = "no-print mb-2"
+            columns = [] if self.township is not None else [Column("township", css_class="col-6 col-md-2")]
             form.helper.layout = Layout(
                 Row(
+                    *columns,
                     Column("village", css_class="col-6 col-md-3"),
-                    Column("subject", css_class="col-6 col-md-3"),
-                    Column("month", css_class="col-7 col-md-3"),
-                    Column(Submit("", "筛选", css_class="btn-primary w-100"), css_class="col-5 col-md-2 pt-md-4"),
+                    Column("subject", css_class="col-6 col-md-2"),
+                    Column("month", css_class="col-6 col-md-3"),
+                    Column(Submit("", "筛选", css_class="btn-primary w-100"), css_class="col-6 col-md-2 pt-md-4"),
                 )
             )
         return form
 
 
-def _filtered(request) -> PublicNoticeFilter:
-    return PublicNoticeFilter(request.GET, queryset=public.board_queryset())
+def _filtered(request, township: Township | None) -> PublicNoticeFilter:
+    return PublicNoticeFilter(request.GET, queryset=public.board_queryset(township), township=township)
 
 
 @require_GET
-def board(request):
-    """公示栏. Queries: the filter form's villages and subjects, the count, the page — whatever it holds."""
-    filterset = _filtered(request)
+def board(request, code: str | None = None):
+    """公示栏 of a township, or of the county. Queries: the township, the filter form's townships, villages and
+    subjects, the count, the page — whatever it holds."""
+    township = _township(code)
+    filterset = _filtered(request, township)
     page = Paginator(filterset.qs, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filter": filterset,
         "notices": [public.public_notice(p) for p in page.object_list],
         "page_obj": _page_info(page),
-        "center": _center(),
+        "center": _center(township),
+        "township": township,
+        "townships": Township.objects.all() if township is None else [],
     }
     return render(request, "public/board.html", context)
 
@@ -131,13 +162,17 @@ def notice(request, number):
     publication = public.board_queryset().filter(petition__tracking_number=normalize_tracking_number(number)).first()
     if publication is None:
         raise Http404("该公示不存在或已撤下。")
-    return render(request, "public/notice.html", {"notice": public.public_notice(publication), "center": _center()})
+    township = publication.petition.township
+    context = {"notice": public.public_notice(publication), "center": _center(township), "township": township}
+    return render(request, "public/notice.html", context)
 
 
 @require_GET
-def notices_json(request):
-    """The board for a county portal: the same fields and filters, 100 a page, newest first."""
-    filterset = _filtered(request)
+def notices_json(request, code: str | None = None):
+    """The board for a county portal: the same fields and filters, 100 a page, newest first; a township's or
+    the county's (with ``township`` in each notice and a ``township`` filter)."""
+    township = _township(code)
+    filterset = _filtered(request, township)
     page = Paginator(filterset.qs, JSON_PAGE_SIZE).get_page(request.GET.get("page"))
     results = []
     for publication in page.object_list:
@@ -150,7 +185,7 @@ def notices_json(request):
         query["page"] = page.number + 1
         next_url = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
     data = {
-        "source": settings.MINQING["CENTER_NAME"],
+        "source": _center(township)["name"],
         "count": page.paginator.count,
         "page": page.number,
         "num_pages": page.paginator.num_pages,
@@ -161,19 +196,22 @@ def notices_json(request):
 
 
 class NoticeFeed(Feed):
-    """An Atom feed of the newest notices."""
+    """An Atom feed of the newest notices of a township (``/public/<code>/feed/``) or of the county."""
 
     feed_type = Atom1Feed
     subtitle = "民情诉求办理结果公示（诉求人仅显示姓氏，本人书面同意的除外）"
 
-    def title(self):
-        return f"{settings.MINQING['CENTER_NAME']} 公示栏"
+    def get_object(self, request, code: str | None = None):
+        return _township(code)
 
-    def link(self):
-        return reverse("public:board")
+    def title(self, township):
+        return f"{_center(township)['name']} 公示栏"
 
-    def items(self):
-        return [public.public_notice(p) for p in public.board_queryset()[:FEED_SIZE]]
+    def link(self, township):
+        return reverse("public:board_township", args=[township.code]) if township else reverse("public:board")
+
+    def items(self, township):
+        return [public.public_notice(p) for p in public.board_queryset(township)[:FEED_SIZE]]
 
     def item_title(self, item):
         return " ".join(filter(None, [item["tracking_number"], item["village"], item["subject"]]))
@@ -259,16 +297,19 @@ def _take_attempt(request) -> bool:
 
 @require_http_methods(["GET", "POST"])
 @never_cache
-def lookup(request):
+def lookup(request, code: str | None = None):
     """办理进度查询: a POST form, so the phone's last four digits never stand in a URL (a browser's history, a
     proxy's log). The receipt's QR code carries ?number=…, which only prefills the form."""
+    township = _township(code)
     progress, searched, limited, status = None, False, False, 200
     if request.method == "POST":
         form = LookupForm(request.POST)
         if form.is_valid():
             if _take_attempt(request):
                 searched = True
-                progress = public.lookup_progress(form.cleaned_data["number"], form.cleaned_data["phone4"])
+                progress = public.lookup_progress(
+                    form.cleaned_data["number"], form.cleaned_data["phone4"], township
+                )
             else:
                 limited, status = True, 429
     else:
@@ -279,6 +320,7 @@ def lookup(request):
         "searched": searched,
         "limited": limited,
         "window_minutes": LOOKUP_WINDOW_SECONDS // 60,
-        "center": _center(),
+        "center": _center(township),
+        "township": township,
     }
     return render(request, "public/lookup.html", context, status=status)

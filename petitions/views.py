@@ -4,7 +4,6 @@ every fetch goes through ``Petition.objects.visible_to(request.scope)``, so out 
 from __future__ import annotations
 
 import segno
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -347,8 +346,9 @@ def receipt(request, pk):
     petition = _petition_or_404(request, pk)
     if not (request.scope.is_center or request.scope.is_liaison):
         raise PermissionDenied
-    base = public_base_url(request)
-    lookup_url = f"{base}/public/lookup/?number={petition.tracking_number}"
+    township = petition.township
+    lookup_base = public_base_url(request) + reverse("public:lookup_township", args=[township.code])
+    lookup_url = f"{lookup_base}?number={petition.tracking_number}"
     qr_svg = segno.make(lookup_url, error="m").svg_inline(scale=3, dark="#000", border=2)
     return render(
         request,
@@ -357,8 +357,8 @@ def receipt(request, pk):
             "petition": petition,
             "who": petitioner_fields(request.scope, petition, representatives=False),
             "lookup_url": lookup_url,
-            "lookup_base": f"{base}/public/lookup/",
+            "lookup_base": lookup_base,
             "qr_svg": qr_svg,
-            "center": settings.MINQING,
+            "township": township,
         },
     )

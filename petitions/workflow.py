@@ -36,7 +36,6 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -1125,7 +1124,7 @@ def petition_publish(
     elif petition.lead_department_id:
         department = petition.lead_department.name
     else:  # answered at the front desk
-        department = settings.MINQING["CENTER_NAME"]
+        department = petition.township.center_name
     now = timezone.now()
     consent = bool(consent)
     fields = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import segno
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
@@ -253,9 +252,11 @@ def coverage(request):
     )
 
 
-def lookup_qr(request) -> tuple[str, str, str]:
-    """The public lookup address and its QR code as an SVG ``<symbol>`` (drawn once, used per card)."""
-    url = public_base_url(request) + "/public/lookup/"
+def lookup_qr(request, township=None) -> tuple[str, str, str]:
+    """The public lookup address (the township's, or the county's) and its QR code as an SVG ``<symbol>``
+    (drawn once, used per card)."""
+    path = reverse("public:lookup_township", args=[township.code]) if township else reverse("public:lookup")
+    url = public_base_url(request) + path
     svg = segno.make(url, error="m").svg_inline(scale=1, border=2, svgclass=None, lineclass=None, omitsize=True)
     view_box = svg[svg.index('viewBox="') + 9 :].split('"', 1)[0]
     inner = svg[svg.index(">") + 1 : svg.rindex("</svg>")]
@@ -280,7 +281,8 @@ def contact_cards(request):
         )
         if contacts_only:
             households = households.filter(contact_cadre__isnull=False)
-    url, view_box, symbol = lookup_qr(request)
+    township = village.township if village else None
+    url, view_box, symbol = lookup_qr(request, township)
     return render(
         request,
         "visits/cards.html",
@@ -293,8 +295,7 @@ def contact_cards(request):
             "lookup_url": url,
             "qr_view_box": view_box,
             "qr_symbol": symbol,
-            "center_name": settings.MINQING["CENTER_NAME"],
-            "hotline": settings.MINQING["CENTER_HOTLINE"],
+            "township": township,
         },
     )
 

@@ -352,6 +352,10 @@ MATRIX = {
     ("public:notice", ""): ("/public/notices/{notice}/", row(anon=200)),
     ("public:feed", ""): ("/public/feed/", row(anon=200)),
     ("public:lookup", ""): ("/public/lookup/", row(anon=200)),
+    ("public:board_township", ""): ("/public/HX/", row(anon=200)),
+    ("public:notices_json_township", ""): ("/public/DX/notices.json", row(anon=200)),
+    ("public:feed_township", ""): ("/public/DX/feed/", row(anon=200)),
+    ("public:lookup_township", ""): ("/public/HX/lookup/", row(anon=200)),
     ("healthz", ""): ("/healthz", row(anon=200)),
     # The admin site: staff accounts only (the demo admin); everyone else is sent to its login.
     ("admin", ""): ("/admin/", {**every(302), "admin": 200}),

@@ -219,17 +219,17 @@ def test_env_example_has_a_plain_servers_paths():
 LOAD_AS_THE_README_SAYS = (
     "set -a; . {env}; set +a; SECRET_KEY=readme-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz exec {python} -c "
     '"import django; from django.conf import settings; django.setup(); '
-    "print(settings.DEBUG, settings.HTTPS, settings.MEDIA_ROOT, settings.MINQING['CENTER_NAME'], sep='|')\""
+    "print(settings.DEBUG, settings.HTTPS, settings.MEDIA_ROOT, settings.MINQING['COUNTY_NAME'], sep='|')\""
 )
 
 
 def test_env_example_loads_as_the_readme_says_with_spaces_and_quotes(tmp_path):
     env = tmp_path / "env"
-    env.write_text((ROOT / ".env.example").read_text() + 'CENTER_NAME="鼎新乡 民情信息中心"\n')
+    env.write_text((ROOT / ".env.example").read_text() + 'COUNTY_NAME="示范 县"\n')
     command = LOAD_AS_THE_README_SAYS.format(env=env, python=sys.executable)
     result = subprocess.run(["sh", "-c", command], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "False|True|/var/lib/minqing/media|鼎新乡 民情信息中心"
+    assert result.stdout.strip().splitlines()[-1] == "False|True|/var/lib/minqing/media|示范 县"
 
 
 def test_env_example_passes_check_deploy_once_its_key_is_set():

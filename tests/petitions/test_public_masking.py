@@ -14,6 +14,7 @@ SUMMARY = "反映生活困难，经民政办核实后已按政策纳入救助。
 
 NOTICE_KEYS = {
     "tracking_number",
+    "township",
     "received_on",
     "village",
     "subject",

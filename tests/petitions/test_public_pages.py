@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from petitions import public_views, workflow
-from petitions.models import Publication, Status
+from petitions.models import Category, Publication, Status
 from tests.conftest import make_village
 from tests.petitions.conftest import make_category
 
@@ -134,10 +134,14 @@ def many_on_board(make_petition, leader):
 @pytest.mark.parametrize("rows", [3, 60])
 def test_board_runs_a_constant_number_of_queries(rows, many_on_board, client, django_assert_num_queries):
     many_on_board(rows)
-    # 1: count; 2: the page of notices with case, category and village; 3: the village filter's choices;
-    # 4: the subject filter's choices.
-    with django_assert_num_queries(4):
+    # The county's board: count; the page of notices with case, township, category and village; the township,
+    # village and subject filters' choices; the townships' own boards (links).
+    with django_assert_num_queries(6):
         response = client.get(reverse("public:board"), {"subject": "低保"})
+    assert len(response.context["notices"]) == min(rows, 25)
+    # A township's board: the township; count; page; its villages and the subjects.
+    with django_assert_num_queries(5):
+        response = client.get(reverse("public:board_township", args=["DX"]), {"subject": "低保"})
     assert len(response.context["notices"]) == min(rows, 25)
 
 
@@ -176,7 +180,9 @@ def test_feed_is_atom_with_one_entry_per_notice(published, client):
     assert response["Content-Type"].startswith("application/atom+xml")
     root = ET.fromstring(response.content)
     assert root.tag == f"{ATOM}feed"
-    assert root.findtext(f"{ATOM}title") == "鼎新乡民情信息中心 公示栏"
+    assert root.findtext(f"{ATOM}title") == "示范县民情中心 公示栏"  # the county's feed
+    township_feed = ET.fromstring(client.get(reverse("public:feed_township", args=["DX"])).content)
+    assert township_feed.findtext(f"{ATOM}title") == "鼎新乡民情信息中心 公示栏"
     entries = root.findall(f"{ATOM}entry")
     assert [e.findtext(f"{ATOM}title") for e in entries] == [
         f"{second.tracking_number} 和平村 低保",
@@ -198,10 +204,11 @@ def test_json_has_the_boards_fields_and_pages(published, client, monkeypatch):
     assert response["Content-Type"] == "application/json"
     data = json.loads(response.content)
     assert (data["count"], data["page"], data["num_pages"]) == (3, 1, 2)
-    assert data["source"] == "鼎新乡民情信息中心"
+    assert data["source"] == "示范县民情中心"  # the county's JSON; each township's says its center
     item = data["results"][0]
     assert item == {
         "tracking_number": cases[-1].tracking_number,
+        "township": "鼎新乡",
         "received_on": timezone.localtime(cases[-1].received_at).date().isoformat(),
         "village": "和平村",
         "subject": "低保",
@@ -352,3 +359,63 @@ def test_the_board_prints_on_a4_landscape(client):
 
     css = open(finders.find("petitions/public_board_print.css"), encoding="utf-8").read()
     assert "size: A4 landscape" in css
+
+
+# --- Each township's side ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_boards(published, make_petition, leader, village_a):
+    """A notice of 鼎新乡 (the personas' township) and one of 和兴镇."""
+    from tests.conftest import make_department, make_township, make_user
+
+    hexing = make_township("和兴镇", "HX", "MQHX")
+    hexing.hotline = "0851-55556666"
+    hexing.save()
+    dingxin_case = published()[0]
+    village = make_village("和兴村", township=hexing)
+    department = make_department("民政办", township=hexing)
+    clerk = make_user("reception_hx", "reception", townships=[hexing])
+    boss = make_user("leader_hx", "leader", townships=[hexing])
+    worker = make_user("handler_hx", "handler", departments=[department])
+    category = make_category("低保", Category.Kind.HELP, department)
+    case = workflow.petition_register(
+        by=clerk, channel="visit", petitioner_name="周某某", petitioner_phone="13700001111", category=category,
+        summary="申请低保", content="家庭困难。", village=village,
+    )  # fmt: skip
+    workflow.petition_submit(petition=case, by=clerk)
+    workflow.petition_route(petition=case, by=boss, instruction="核实", lead_department=department)
+    workflow.petition_sign(petition=case, by=worker)
+    workflow.petition_reply(petition=case, by=worker, facts="属实。", decision="support", delivery="phone")
+    publish(case, boss)
+    return {"DX": dingxin_case, "HX": case, "hexing": hexing}
+
+
+@pytest.mark.django_db
+def test_each_township_has_its_own_board_and_the_county_has_all(two_boards, client):
+    dx, hx = two_boards["DX"].tracking_number, two_boards["HX"].tracking_number
+    assert hx.startswith("MQHX") and not dx.startswith("MQHX")
+    county = client.get(reverse("public:board")).content.decode()
+    assert dx in county and hx in county and "和兴镇" in county
+    hexing = client.get(reverse("public:board_township", args=["HX"])).content.decode()
+    assert hx in hexing and dx not in hexing
+    assert "和兴镇民情信息中心" in hexing and "0851-55556666" in hexing
+    dingxin = client.get(reverse("public:board_township", args=["DX"])).content.decode()
+    assert dx in dingxin and hx not in dingxin
+    filtered = client.get(reverse("public:board"), {"township": two_boards["hexing"].pk}).content.decode()
+    assert hx in filtered and dx not in filtered
+    data = client.get(reverse("public:notices_json_township", args=["HX"])).json()
+    assert data["source"] == "和兴镇民情信息中心" and [r["tracking_number"] for r in data["results"]] == [hx]
+    assert client.get("/public/ZZ/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_townships_lookup_finds_only_its_own_cases(two_boards, client):
+    hx = two_boards["HX"]
+    data = {"number": hx.tracking_number, "phone4": hx.petitioner_phone[-4:]}
+    found = client.post(reverse("public:lookup_township", args=["HX"]), data, REMOTE_ADDR=_TEST_ADDRESS["default"])
+    assert "办理过程" in found.content.decode()
+    elsewhere = client.post(reverse("public:lookup_township", args=["DX"]), data, REMOTE_ADDR=_TEST_ADDRESS["default"])
+    assert "办理过程" not in elsewhere.content.decode() and "未查到" in elsewhere.content.decode()
+    county = client.post(reverse("public:lookup"), data, REMOTE_ADDR=_TEST_ADDRESS["default"])
+    assert "办理过程" in county.content.decode()

@@ -32,7 +32,8 @@ def test_reception_registers_a_case_and_gets_the_receipt(client_as, reception, c
     receipt = client.get(response["Location"]).content.decode()
     assert petition.tracking_number in receipt
     assert "<svg" in receipt  # the QR code to the public lookup
-    assert "/public/lookup/?number=" in receipt
+    assert "/public/DX/lookup/?number=" in receipt  # the township's own lookup
+    assert petition.township.center_name in receipt
 
 
 @pytest.mark.django_db

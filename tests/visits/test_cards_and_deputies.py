@@ -22,11 +22,9 @@ def card_village(village_a, liaison_a):
 
 
 def test_cards_carry_cadre_leaders_hotline_and_the_lookup_qr(client_as, leader, card_village, settings):
-    settings.MINQING = {
-        **settings.MINQING,
-        "CENTER_HOTLINE": "0851-88886666",
-        "PUBLIC_BASE_URL": "https://mq.example.cn/",
-    }
+    settings.MINQING = {**settings.MINQING, "PUBLIC_BASE_URL": "https://mq.example.cn/"}
+    card_village.township.hotline = "0851-88886666"
+    card_village.township.save()
     response = client_as(leader).get(reverse("visits:cards"), {"village": card_village.pk})
     body = response.content.decode()
     assert body.count('class="contact-card"') == 2
@@ -34,7 +32,7 @@ def test_cards_carry_cadre_leaders_hotline_and_the_lookup_qr(client_as, leader, 
     assert "党支部书记" in body and "周支书 · 13900000002" in body
     assert "村委会主任" in body
     assert "民情热线 0851-88886666" in body
-    assert "https://mq.example.cn/public/lookup/" in body
+    assert f"https://mq.example.cn/public/{card_village.township.code}/lookup/" in body  # the township's lookup
     assert '<symbol id="mq-lookup-qr"' in body and body.count('href="#mq-lookup-qr"') == 2
     assert "<path" in body  # the QR code is drawn inline (segno), not fetched
 
