@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET
 from django_filters.views import FilterView
 
 from households.models import Household
-from minqing.filters import as_id
+from minqing.filters import as_id, filters_active
 from minqing.links import public_base_url
 from minqing.roles import Role
 from petitions import deadlines, workflow
@@ -71,7 +71,12 @@ QUEUES = {
         lambda qs: qs.filter(status=Status.REPLIED),
     ),
     "village_open": ("本村未办结", {Role.LIAISON}, lambda qs: qs.open()),
+    "to_publish": ("待公示", {Role.LEADER}, lambda qs: qs.awaiting_publication()),
 }
+
+#: Queues whose table shows other columns than the case list's (petitions/_petition_table.html): 待批示 has no
+#: department or reply deadline yet, but days waiting and the statutory 15-day notice; 待公示 the reply date.
+TABLE_COLUMNS = {"instruction": "instruction", "to_publish": "publish"}
 
 
 def queues_for(scope) -> list[tuple[str, str]]:
@@ -107,6 +112,9 @@ class PetitionListView(LoginRequiredMixin, FilterView):
         context["queue"] = slug
         context["title"] = QUEUES[slug][0] if slug else "全部诉求"
         context["queues"] = queues_for(self.request.scope)
+        context["columns"] = TABLE_COLUMNS.get(slug, "")
+        context["today"] = timezone.localdate()
+        context["filters_active"] = filters_active(self.request.GET)
         return context
 
 
