@@ -112,12 +112,12 @@ class IntakeForm(forms.Form):
     disposition = forms.ChoiceField(
         label="处理方式", choices=DISPOSITIONS, initial=DISPOSITION_SUBMIT, widget=forms.RadioSelect
     )
-    # 当场答复
+    # 当场答复: required only for that disposition (clean), and shown only then (intake.js)
     reply_facts = forms.CharField(label="答复：查明情况", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     reply_decision = forms.ChoiceField(label="答复结论", choices=[("", "—")] + Reply.Decision.choices, required=False)
     reply_basis = forms.CharField(label="政策依据", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     reply_delivery = forms.ChoiceField(
-        label="送达方式", choices=Reply.Delivery.choices, initial=Reply.Delivery.IN_PERSON
+        label="送达方式", choices=Reply.Delivery.choices, initial=Reply.Delivery.IN_PERSON, required=False
     )
     # 重复访: what the clerk decided about the likely repeats shown ("" = not asked yet).
     repeat_choice = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -175,6 +175,8 @@ class IntakeForm(forms.Form):
                 self.add_error("reply_facts", "当场答复须填写查明情况。")
             if not data.get("reply_decision"):
                 self.add_error("reply_decision", "请选择答复结论。")
+            if not data.get("reply_delivery"):
+                self.add_error("reply_delivery", "请选择送达方式。")
         if not self.representatives.is_valid():
             raise ValidationError("集体访代表信息有误，请检查。")
         data["representatives"] = [
