@@ -63,10 +63,13 @@ def notification_mark_read(*, user, pk: int | None = None) -> int:
     return Notification.objects.filter(query).update(read_at=timezone.now())
 
 
-def notifications_settle(*, url: str, kinds: Iterable[str] | None = None) -> int:
-    """Mark read, for everyone, the unread messages about ``url`` (of ``kinds``, or of every kind): what they
-    asked for has been done. Returns how many changed."""
-    query = Q(url=url, read_at__isnull=True)
+def notifications_settle(*, recipients: Iterable, url: str, kinds: Iterable[str] | None = None) -> int:
+    """Mark read the unread messages of ``recipients`` about ``url`` (of ``kinds``, or of every kind): what they
+    asked for has been done. Returns how many changed. Asking per recipient reads the inbox index."""
+    ids = {user.pk for user in recipients if user is not None}
+    if not ids:
+        return 0
+    query = Q(recipient_id__in=ids, url=url, read_at__isnull=True)
     if kinds is not None:
         query &= Q(kind__in=list(kinds))
     return Notification.objects.filter(query).update(read_at=timezone.now())

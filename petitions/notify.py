@@ -209,13 +209,16 @@ def settled_kinds(event: PetitionEvent) -> tuple[str, ...] | None:
 
 
 def settle_messages(event: PetitionEvent) -> int:
-    """Mark read the messages ``event`` settles (``settled_kinds``); returns how many."""
+    """Mark read the messages ``event`` settles (``settled_kinds``) in the inbox of everyone a message about the
+    case may have gone to (every audience, and whoever registered it); returns how many."""
     from notifications.services import notifications_settle
 
     kinds = settled_kinds(event)
     if kinds == ():
         return 0
-    return notifications_settle(url=case_url(event.petition), kinds=kinds)
+    petition = event.petition
+    people = [user for audience in AUDIENCES.values() for user in audience(petition, event)]
+    return notifications_settle(recipients=people, url=case_url(petition), kinds=kinds)
 
 
 def rule_for(event: PetitionEvent) -> Rule | None:
