@@ -183,6 +183,7 @@ MATRIX = {
     # Cases: the center sees all; a department what was routed to it; a liaison their villages.
     ("petitions:index", ""): ("/petitions/", row()),
     ("petitions:queue", "instruction"): ("/petitions/queue/instruction/", only("leader", other=404)),
+    ("petitions:queue", "to_publish"): ("/petitions/queue/to_publish/", only("leader", other=404)),
     ("petitions:queue", "registered"): ("/petitions/queue/registered/", only("reception", "leader", other=404)),
     ("petitions:queue", "to_sign"): ("/petitions/queue/to_sign/", only("handler", "handler2", other=404)),
     ("petitions:queue", "village_open"): ("/petitions/queue/village_open/", only("liaison", "liaison2", other=404)),
@@ -259,6 +260,7 @@ MATRIX = {
     ("public:feed", ""): ("/public/feed/", row(anon=200)),
     ("public:lookup", ""): ("/public/lookup/", row(anon=200)),
     ("healthz", ""): ("/healthz", row(anon=200)),
+    ("favicon", ""): ("/favicon.ico", row(anon=200)),
     # The admin site: staff accounts only (the demo admin); everyone else is sent to its login.
     ("admin", ""): ("/admin/", {**every(302), "admin": 200}),
 }
