@@ -89,7 +89,20 @@ def leader_desk(scope: Scope, today: dt.date) -> dict:
             registered=Count("pk", filter=Q(status=Status.REGISTERED)),
         )
     )
-    return {"counts": counts}
+    # 待公示 counts replied and closed cases too, so it is not part of the open cases' aggregate.
+    to_publish = Petition.objects.visible_to(scope).awaiting_publication()
+    counts["to_publish"] = to_publish.count()
+    rows = Petition.objects.visible_to(scope).select_related("village", "category")
+    return {
+        "counts": counts,
+        # The most pressing first: the statutory notice (告知) due soonest; the reply longest without a notice.
+        "instruction": list(rows.awaiting_instruction().order_by(F("notice_by").asc(nulls_last=True), "pk")[:RECENT]),
+        "to_publish": list(
+            to_publish.select_related("village", "category").order_by(F("replied_at").asc(nulls_last=True), "pk")[
+                :RECENT
+            ]
+        ),
+    }
 
 
 # --- Handler (承办人) -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import re
 import secrets
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib import messages
@@ -33,7 +34,7 @@ from households.forms import (
     cadre_choices,
     member_helper,
 )
-from households.models import Household, SensitiveAccessLog
+from households.models import Household, SensitiveAccessLog, Village
 from households.services import (
     can_edit_ledger,
     can_manage_ledger,
@@ -89,9 +90,16 @@ class HouseholdListView(LoginRequiredMixin, FilterView):
             filter_helper=filter_helper(),
             can_manage=manage,
             cadres=list(cadre_choices(chosen_village(self.request.GET, self.request))) if manage else [],
-            export_query=self.request.GET.urlencode(),
+            export_query=export_query(self.request.GET),
         )
         return context
+
+
+def export_query(data) -> str:
+    """The list's filters for its export link: the page number is the list's, never the export's."""
+    query = data.copy()
+    query.pop("page", None)
+    return query.urlencode()
 
 
 def _split_tags(tags, show_sensitive: bool):
@@ -210,7 +218,7 @@ def import_template(request):
     _require(can_edit_ledger(request.scope))
     out = io.BytesIO()
     template_workbook().save(out)
-    return _xlsx_response(out.getvalue(), "%E6%88%B7%E7%B1%8D%E5%8F%B0%E8%B4%A6%E6%A8%A1%E6%9D%BF.xlsx")  # 户籍台账模板
+    return _xlsx_response(out.getvalue(), quote("户籍台账模板.xlsx"))
 
 
 @login_required
@@ -219,16 +227,24 @@ def export(request):
     _require(can_edit_ledger(request.scope))
     filterset = HouseholdFilter(request.GET, queryset=Household.objects.visible_to(request.scope), request=request)
     # As on the list (FilterView's strict mode): an invalid filter, e.g. another village's id, exports nothing.
-    households = filterset.qs if filterset.is_valid() else Household.objects.none()
+    valid = filterset.is_valid()
+    households = filterset.qs if valid else Household.objects.none()
     out = io.BytesIO()
     count = write_ledger(households, out)
     sensitive_access_record(
         user=request.user,
         action=SensitiveAccessLog.Action.EXPORT,
-        note=f"导出 {count} 户：{request.GET.urlencode() or '全部'}",
+        note=f"导出 {count} 户：{export_query(request.GET) or '全部'}",
     )
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    return _xlsx_response(out.getvalue(), f"households-{stamp}.xlsx")
+    # The village chosen, or a liaison's only village: the file is named for it.
+    villages = Village.objects.visible_to(request.scope)
+    village = villages.filter(pk=chosen_village(request.GET, request)).first() if valid else None
+    return _xlsx_response(out.getvalue(), export_filename(village, timezone.localdate()))
+
+
+def export_filename(village, day) -> str:
+    """户籍台账-和平村-20261203.xlsx (户籍台账-全部-… without a village chosen), quoted for Content-Disposition."""
+    return quote(f"户籍台账-{village.name if village else '全部'}-{day:%Y%m%d}.xlsx")
 
 
 def _import_dir() -> Path:

@@ -14,6 +14,12 @@ def as_id(value) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 12 else None
 
 
+def filters_active(data) -> bool:
+    """Whether the query string sets any filter (the page number is none): on a phone a list's filters stay
+    folded behind its 筛选 button (templates/_filters.html) unless one is set."""
+    return any(value for name, value in (data or {}).items() if name != "page")
+
+
 def chosen_id(data, name: str) -> int | None:
     """The id given for ``name`` in the query string, or None (absent, not a number, absurdly long)."""
     return as_id((data or {}).get(name))

@@ -145,7 +145,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_filters",
     "django_htmx",
-    "axes",
+    "minqing.apps.AxesConfig",  # django-axes, named in Chinese
     "minqing",
     "notifications",
     "households",
@@ -229,6 +229,8 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
+# Chinese for django-axes's admin strings (the package has none); the rest of the UI is written in Chinese.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

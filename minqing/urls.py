@@ -17,6 +17,7 @@ urlpatterns = [
     path("inbox/", include("notifications.urls")),
     path("public/", include("petitions.public_urls")),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
 ]
 

@@ -1,13 +1,15 @@
+import functools
 import logging
 import sys
 
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.staticfiles import finders
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
 
 from minqing.celery import app as celery_app
 from minqing.middleware import DATABASE_UNAVAILABLE, database_unavailable
@@ -88,3 +90,18 @@ def error_500(request):
 def csrf_failure(request, reason=""):
     """CSRF_FAILURE_VIEW: a Chinese page instead of Django's English one."""
     return render(request, "403_csrf.html", status=403)
+
+
+@functools.cache
+def _favicon() -> bytes:
+    with open(finders.find("favicon.ico"), "rb") as icon:
+        return icon.read()
+
+
+@require_safe
+def favicon(request):
+    """``/favicon.ico``, which browsers ask for whatever the pages' ``<link rel="icon">`` says: the 民 icon
+    (static/favicon.ico: 16, 32 and 48 px PNGs), from the project's static files, cached a day."""
+    response = HttpResponse(_favicon(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -11,6 +11,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from petitions import deadlines, holidays, workflow
+from petitions.forms import kind_order
 from petitions.holiday_forms import ArrangementForm, RangeFormSet, read_forms, suggested_year
 from petitions.models import (
     Attachment,
@@ -60,6 +61,9 @@ class CategoryAdmin(admin.ModelAdmin):
     list_editable = ["sign_working_days", "reply_working_days", "is_active", "sort_order"]
     list_filter = ["kind", "is_active", "default_department"]
     search_fields = ["subject"]
+
+    def get_ordering(self, request):
+        return [kind_order(), "sort_order", "subject"]  # 咨询 … 检举控告, as every category select
 
 
 @admin.register(Holiday)
@@ -251,6 +255,13 @@ class PetitionEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
 
 
+class InternalMixin:
+    """Bookkeeping nobody configures: left off the admin index (its pages still open by address, read only)."""
+
+    def has_module_permission(self, request):
+        return False
+
+
 @admin.register(TrackingCounter)
-class TrackingCounterAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class TrackingCounterAdmin(InternalMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["month", "last_number"]

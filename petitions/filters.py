@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from households.models import Village
 from minqing.widgets import FastSelect
+from petitions.forms import categories_in_order
 from petitions.identity import identity_visible
-from petitions.models import Category, Channel, Department, Petition, Status
+from petitions.models import Channel, Department, Petition, Status
 from petitions.numbers import normalize_tracking_number
 
 
@@ -29,7 +30,7 @@ class PetitionFilter(django_filters.FilterSet):
         label="村", queryset=villages_in_scope, widget=FastSelect, empty_label="全部村"
     )
     category = django_filters.ModelChoiceFilter(
-        label="分类", queryset=Category.objects.all(), widget=FastSelect, empty_label="全部分类"
+        label="分类", queryset=categories_in_order(), widget=FastSelect, empty_label="全部分类"
     )
     channel = django_filters.ChoiceFilter(label="渠道", choices=Channel.choices, empty_label="全部渠道")
     department = django_filters.ModelChoiceFilter(

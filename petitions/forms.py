@@ -6,6 +6,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.html import format_html
 
@@ -49,10 +50,24 @@ class MultipleFileField(forms.FileField):
         return files
 
 
+def kind_order() -> Case:
+    """The kinds in the domain's order (咨询, 意见建议, 投诉, 求助, 矛盾纠纷, 检举控告): the order ``Category.Kind``
+    declares them in. Their codes sort otherwise (accusation first), so every category select, filter and the
+    admin's list order by this."""
+    whens = [When(kind=kind, then=Value(n)) for n, kind in enumerate(Category.Kind.values)]
+    return Case(*whens, default=Value(len(whens)), output_field=IntegerField())
+
+
+def categories_in_order(queryset=None):
+    """Categories by kind in the domain's order, then the admin's sort order and the subject."""
+    queryset = Category.objects.all() if queryset is None else queryset
+    return queryset.order_by(kind_order(), "sort_order", "subject")
+
+
 def category_choices():
-    """Categories grouped by kind (咨询 / 投诉 / …) for a <select> with optgroups."""
+    """Categories grouped by kind (咨询 / 意见建议 / …, in the domain's order) for a <select> with optgroups."""
     groups: dict[str, list] = {}
-    for category in Category.objects.filter(is_active=True).order_by("kind", "sort_order", "subject"):
+    for category in categories_in_order(Category.objects.filter(is_active=True)):
         groups.setdefault(category.get_kind_display(), []).append((category.pk, category.subject))
     return [("", "请选择诉求分类")] + list(groups.items())
 
@@ -99,12 +114,12 @@ class IntakeForm(forms.Form):
     disposition = forms.ChoiceField(
         label="处理方式", choices=DISPOSITIONS, initial=DISPOSITION_SUBMIT, widget=forms.RadioSelect
     )
-    # 当场答复
+    # 当场答复: required only for that disposition (clean), and shown only then (intake.js)
     reply_facts = forms.CharField(label="答复：查明情况", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     reply_decision = forms.ChoiceField(label="答复结论", choices=[("", "—")] + Reply.Decision.choices, required=False)
     reply_basis = forms.CharField(label="政策依据", widget=forms.Textarea(attrs={"rows": 2}), required=False)
     reply_delivery = forms.ChoiceField(
-        label="送达方式", choices=Reply.Delivery.choices, initial=Reply.Delivery.IN_PERSON
+        label="送达方式", choices=Reply.Delivery.choices, initial=Reply.Delivery.IN_PERSON, required=False
     )
     # 重复访: what the clerk decided about the likely repeats shown ("" = not asked yet).
     repeat_choice = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -127,6 +142,11 @@ class IntakeForm(forms.Form):
             self.fields["village"].required = True
             self.fields["village"].empty_label = "请选择村"
         self.representatives = RepresentativeFormSet(data=self.data or None, prefix="rep")
+
+    @property
+    def may_answer(self) -> bool:
+        """Whether 当场答复 is offered (the front desk only): the answer's fields are shown only then."""
+        return any(value == self.DISPOSITION_ANSWER for value, _ in self.fields["disposition"].choices)
 
     def clean_petitioner_phone(self):
         value = self.cleaned_data["petitioner_phone"]
@@ -160,6 +180,8 @@ class IntakeForm(forms.Form):
                 self.add_error("reply_facts", "当场答复须填写查明情况。")
             if not data.get("reply_decision"):
                 self.add_error("reply_decision", "请选择答复结论。")
+            if not data.get("reply_delivery"):
+                self.add_error("reply_delivery", "请选择送达方式。")
         if not self.representatives.is_valid():
             raise ValidationError("集体访代表信息有误，请检查。")
         data["representatives"] = [

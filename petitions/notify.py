@@ -10,6 +10,9 @@ title, the audiences and whether an SMS goes too. Everything else here is plumbi
   sends only when it won, so a task delivered twice (late acks) tells everyone once.
 - ``pending_events_notify()`` (a periodic task) sends rows whose task never ran, e.g. because Redis was
   down when the case was saved.
+- ``settle_messages(event)``, also on commit: messages whose request the event fulfils are marked read for
+  everyone (a revisit settles 请安排回访; a finished case settles everything about it). With
+  ``notification_send`` keeping one message per recipient, kind and case, an inbox never asks twice.
 
 The actor is never told about their own action. For an accusation (检举控告) no message carries the
 summary or notes, only the tracking number: messages are also emailed, and the handling department
@@ -29,8 +32,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from minqing.roles import Role
-from petitions.choices import Action
-from petitions.models import EventNotification, Petition, PetitionEvent
+from petitions.choices import FINISHED_STATUSES, Action
+from petitions.models import EventNotification, Petition, PetitionEvent, Reminder
 
 logger = logging.getLogger(__name__)
 
@@ -198,6 +201,32 @@ RULES: dict[str, Rule] = {
 }
 
 
+def settled_kinds(event: PetitionEvent) -> tuple[str, ...] | None:
+    """The kinds of message about the case that ``event`` settles for everyone, or None for every kind; () for
+    none. A revisit answers 请安排回访 and 回访到期; a case that is finished (办结, 不予受理, 合并, 撤回) settles
+    every message about it: nothing is left to do."""
+    from petitions.reminders import reminder_kind
+
+    if event.to_status in FINISHED_STATUSES and event.from_status != event.to_status:
+        return None
+    if event.action == Action.REVISIT:
+        return (RULES[Action.REPLY].kind, reminder_kind(Reminder.Level.REVISIT_DUE))
+    return ()
+
+
+def settle_messages(event: PetitionEvent) -> int:
+    """Mark read the messages ``event`` settles (``settled_kinds``) in the inbox of everyone a message about the
+    case may have gone to (every audience, and whoever registered it); returns how many."""
+    from notifications.services import notifications_settle
+
+    kinds = settled_kinds(event)
+    if kinds == ():
+        return 0
+    petition = event.petition
+    people = [user for audience in AUDIENCES.values() for user in audience(petition, event)]
+    return notifications_settle(recipients=people, url=case_url(petition), kinds=kinds)
+
+
 def rule_for(event: PetitionEvent) -> Rule | None:
     rule = RULES.get(event.action)
     if rule is None or (rule.when is not None and not rule.when(event)):
@@ -325,6 +354,10 @@ def event_committed(event: PetitionEvent) -> None:
     Never raises: the case is already saved, and nothing here may break or slow the request. A row
     whose task could not be queued is sent by ``pending_events_notify``.
     """
+    try:
+        settle_messages(event)
+    except Exception:  # noqa: BLE001 — as below: stale messages stay unread, nothing else is held up
+        logger.exception("messages settled by petition event %s could not be marked", event.pk)
     try:
         if rule_for(event) is None:
             return

@@ -11,7 +11,7 @@ from django.db.models import Case, CharField, Exists, OuterRef, Q, Value, When
 from django.utils import timezone
 
 from minqing.access import Scope
-from petitions.choices import FINISHED_STATUSES, OPEN_STATUSES, RUNNING_STATUSES, Status
+from petitions.choices import FINISHED_STATUSES, OPEN_STATUSES, RUNNING_STATUSES, Action, Status
 
 #: How far back a closed case still counts as "recent" for repeat detection (domain.md: 90 days).
 REPEAT_WINDOW_DAYS = 90
@@ -107,6 +107,16 @@ class PetitionQuerySet(models.QuerySet):
 
     def awaiting_instruction(self):
         return self.filter(status=Status.AWAITING_INSTRUCTION)
+
+    def awaiting_publication(self):
+        """待公示: replied or closed (the states 公示 starts from), never put on the board, and not taken off it by a
+        leader (撤下公示, with a reason: the leader said no). A case taken off because its petitioner was not
+        satisfied (``workflow.REOPENED_OFF_BOARD``) waits again once it is replied to anew."""
+        from petitions.workflow import REOPENED_OFF_BOARD, TRANSITIONS
+
+        never = Q(publication__isnull=True)
+        reopened = Q(publication__is_published=False, publication__unpublish_reason=REOPENED_OFF_BOARD)
+        return self.filter(status__in=TRANSITIONS[Action.PUBLISH].sources).filter(never | reopened)
 
     def running(self):
         """Routed and not yet replied: the township clock runs against a department."""

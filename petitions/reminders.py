@@ -141,12 +141,17 @@ def unsent_reminders(level: str, due: QuerySet) -> QuerySet:
     )
 
 
+def reminder_kind(level: str) -> str:
+    """The inbox kind of a level's reminders (``notifications.Notification.kind``)."""
+    return f"reminder.{level}"
+
+
 def reminder_message(reminder: Reminder) -> notify.Message:
     rule = RULES[reminder.level]
     petition = reminder.petition
     return notify.message(
         petition,
-        kind=f"reminder.{reminder.level}",
+        kind=reminder_kind(reminder.level),
         title=rule.title,
         body=rule.body(petition),
         audiences=rule.audiences(petition),

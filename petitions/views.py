@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET
 from django_filters.views import FilterView
 
 from households.models import Household
-from minqing.filters import as_id
+from minqing.filters import as_id, filters_active
 from minqing.links import public_base_url
 from minqing.roles import Role
 from petitions import deadlines, workflow
@@ -71,7 +71,12 @@ QUEUES = {
         lambda qs: qs.filter(status=Status.REPLIED),
     ),
     "village_open": ("本村未办结", {Role.LIAISON}, lambda qs: qs.open()),
+    "to_publish": ("待公示", {Role.LEADER}, lambda qs: qs.awaiting_publication()),
 }
+
+#: Queues whose table shows other columns than the case list's (petitions/_petition_table.html): 待批示 has no
+#: department or reply deadline yet, but days waiting and the statutory 15-day notice; 待公示 the reply date.
+TABLE_COLUMNS = {"instruction": "instruction", "to_publish": "publish"}
 
 
 def queues_for(scope) -> list[tuple[str, str]]:
@@ -107,6 +112,9 @@ class PetitionListView(LoginRequiredMixin, FilterView):
         context["queue"] = slug
         context["title"] = QUEUES[slug][0] if slug else "全部诉求"
         context["queues"] = queues_for(self.request.scope)
+        context["columns"] = TABLE_COLUMNS.get(slug, "")
+        context["today"] = timezone.localdate()
+        context["filters_active"] = filters_active(self.request.GET)
         return context
 
 
@@ -131,9 +139,14 @@ def petition_detail(request, pk):
     petition = _petition_or_404(request, pk, detail=True)
     today = timezone.localdate()
     running = petition.status in (Status.ASSIGNED, Status.IN_PROGRESS)
+    who = petitioner_fields(request.scope, petition)
+    household = who["household"]
     context = {
         "petition": petition,
-        "who": petitioner_fields(request.scope, petition),
+        "who": who,
+        # The household is a link only for whom its page opens (the ledger's own rule: not for a handler).
+        "household_opens": household is not None
+        and Household.objects.visible_to(request.scope).filter(pk=household.pk).exists(),
         "actions": workflow.available_actions(petition, request.scope),
         "reply_state": deadlines.deadline_state(petition.reply_by, today) if running else "",
         "sign_state": deadlines.deadline_state(petition.sign_by, today) if petition.status == Status.ASSIGNED else "",
@@ -211,8 +224,11 @@ def petition_act(request, pk, action):
     petition = _petition_or_404(request, pk)
     transition = workflow.TRANSITIONS[action]
     if not workflow.can(request.scope, action, petition):
-        if request.method == "POST" and petition.status not in transition.sources:
-            messages.error(request, f"该诉求当前为“{petition.get_status_display()}”，不能{transition.label}。")
+        # A link or form that went stale (someone else signed first, the extension was decided): say what
+        # happened and show the case. A role that never takes this action still gets a 403.
+        stale = workflow.no_longer_applies(action, petition)
+        if stale and any(request.scope.has_role(role) for role in transition.roles):
+            messages.warning(request, stale)
             return redirect("petitions:detail", pk=petition.pk)
         raise PermissionDenied(f"您不能对该诉求进行“{transition.label}”。")
     form_class, service, extra = ACTION_VIEWS[action]

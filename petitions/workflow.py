@@ -332,17 +332,29 @@ def available_actions(petition: Petition, scope: Scope) -> list[Transition]:
     return [t for t in TRANSITIONS.values() if t.sources and can(scope, t.action, petition)]
 
 
+def no_longer_applies(action: str, petition: Petition) -> str:
+    """Why ``action`` cannot be taken on the case as it is now, whoever asks ("" when it can): its state has
+    moved on, or its condition (a pending extension, a notice on the board) no longer holds. The message
+    of the ``TransitionError`` an action function raises, and of a page whose action link went stale."""
+    t = TRANSITIONS[action]
+    if petition.status not in t.sources:
+        return f"该诉求当前为“{Status(petition.status).label}”，不能{t.label}。"
+    if t.guard is not None and not t.guard(petition):
+        return _guard_message(t)
+    return ""
+
+
 def _check(action: str, petition: Petition, by) -> tuple[Transition, Scope]:
     t = TRANSITIONS[action]
     scope = scope_for(by)
     if not any(scope.has_role(role) for role in t.roles):
         raise PermissionDenied(f"您没有“{t.label}”的权限。")
     if petition.status not in t.sources:
-        raise TransitionError(f"该诉求当前为“{Status(petition.status).label}”，不能{t.label}。")
+        raise TransitionError(no_longer_applies(action, petition))
     if not _in_scope(t, scope, petition):
         raise PermissionDenied(f"该诉求不在您的办理范围内，不能{t.label}。")
-    if t.guard is not None and not t.guard(petition):
-        raise TransitionError(_guard_message(t))
+    if reason := no_longer_applies(action, petition):
+        raise TransitionError(reason)
     return t, scope
 
 

@@ -18,7 +18,7 @@ from django_filters.views import FilterView
 from django_htmx.http import HttpResponseClientRedirect
 
 from households.models import Household
-from minqing.filters import as_id
+from minqing.filters import as_id, filters_active
 from minqing.links import public_base_url
 from petitions.identity import can_see_identity, petitioner_fields
 from petitions.models import Channel, Satisfaction
@@ -70,9 +70,7 @@ class VisitsAccessMixin(LoginRequiredMixin):
         return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        # On a phone the filters stay folded unless one is set.
-        active = any(value for name, value in self.request.GET.items() if name != "page")
-        return super().get_context_data(filters_active=active, **kwargs)
+        return super().get_context_data(filters_active=filters_active(self.request.GET), **kwargs)
 
 
 class VisitListView(VisitsAccessMixin, FilterView):

@@ -1,6 +1,9 @@
 """Small pure filters for the case pages. The one place where status and deadline become colours."""
 
+import datetime as dt
+
 from django import template
+from django.utils import timezone
 
 from petitions.choices import Satisfaction, Status
 from petitions.identity import petitioner_fields
@@ -42,6 +45,26 @@ def action_link(petition, action: str) -> str:
     from petitions.views import action_url
 
     return action_url(petition, action)
+
+
+def _local_date(value) -> dt.date:
+    return timezone.localdate(value) if isinstance(value, dt.datetime) else value
+
+
+@register.filter
+def days_since(value) -> int | str:
+    """Whole days from ``value`` (a date or an aware time) to today, local dates: 0 on the day itself."""
+    if not value:
+        return ""
+    return (timezone.localdate() - _local_date(value)).days
+
+
+@register.filter
+def days_left(value) -> int | str:
+    """Whole days from today to ``value`` (a deadline date): 0 on the day itself, negative once it has passed."""
+    if not value:
+        return ""
+    return (_local_date(value) - timezone.localdate()).days
 
 
 @register.filter

@@ -1,7 +1,11 @@
 """The ledger's pages: scope (list, page, filter choices, direct URL → 404), forms, the sensitive-data record."""
 
+import re
+from urllib.parse import parse_qs, unquote, urlsplit
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from households.models import Household, HouseholdEvent, Person, SensitiveAccessLog, Tag
 from tests.households.factories import an_id, make_household, make_tag
@@ -456,3 +460,29 @@ def test_filtering_the_admins_household_list_by_a_sensitive_tag_is_recorded(clie
     record = SensitiveAccessLog.objects.get()
     assert (record.user, record.action, record.household) == (admin_user, "filter", None)
     assert "低保户" in record.note
+
+
+def export_name(response) -> str:
+    disposition = response["Content-Disposition"]
+    assert disposition.startswith("attachment; filename*=UTF-8''")
+    return unquote(disposition.split("''", 1)[1])
+
+
+def test_the_export_is_named_in_chinese_for_its_village_and_day(client_as, leader, liaison_a, ledger):
+    day = timezone.localdate().strftime("%Y%m%d")
+    response = client_as(leader).get(reverse("households:export"), {"village": ledger["a"].village_id})
+    assert export_name(response) == f"户籍台账-和平村-{day}.xlsx"
+    assert export_name(client_as(leader).get(reverse("households:export"))) == f"户籍台账-全部-{day}.xlsx"
+    # A liaison of one village exports that village without choosing it.
+    assert export_name(client_as(liaison_a).get(reverse("households:export"))) == f"户籍台账-和平村-{day}.xlsx"
+    template = client_as(leader).get(reverse("households:import_template"))
+    assert export_name(template) == "户籍台账模板.xlsx"
+
+
+def test_the_export_link_keeps_the_filters_but_not_the_page(client_as, leader, village_a, ledger):
+    for n in range(30):
+        make_household(village_a, f"1{n:02d}", head_name=f"李{n}")
+    page = client_as(leader).get(INDEX, {"village": village_a.pk, "q": "李", "page": 2}).content.decode()
+    link = re.search(r'href="(/households/export/[^"]*)"', page).group(1).replace("&amp;", "&")
+    query = parse_qs(urlsplit(link).query)
+    assert query == {"village": [str(village_a.pk)], "q": ["李"]}

@@ -238,6 +238,7 @@ MATRIX = {
     # handed up to it, from any township); a liaison their villages; the county reads every township's.
     ("petitions:index", ""): ("/petitions/", row()),
     ("petitions:queue", "instruction"): ("/petitions/queue/instruction/", only("leader", other=404)),
+    ("petitions:queue", "to_publish"): ("/petitions/queue/to_publish/", only("leader", other=404)),
     ("petitions:queue", "registered"): ("/petitions/queue/registered/", only("reception", "leader", other=404)),
     ("petitions:queue", "to_sign"): ("/petitions/queue/to_sign/", only("handler", "handler2", other=404)),
     ("petitions:queue", "village_open"): ("/petitions/queue/village_open/", only("liaison", "liaison2", other=404)),
@@ -357,6 +358,7 @@ MATRIX = {
     ("public:feed_township", ""): ("/public/DX/feed/", row(anon=200)),
     ("public:lookup_township", ""): ("/public/HX/lookup/", row(anon=200)),
     ("healthz", ""): ("/healthz", row(anon=200)),
+    ("favicon", ""): ("/favicon.ico", row(anon=200)),
     # The admin site: staff accounts only (the demo admin); everyone else is sent to its login.
     ("admin", ""): ("/admin/", {**every(302), "admin": 200}),
 }

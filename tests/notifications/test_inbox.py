@@ -57,3 +57,31 @@ def test_the_default_sms_sender_only_logs(caplog):
     with caplog.at_level("INFO", logger="minqing.sms"):
         sender.send("13800138000", "您的诉求已受理")
     assert "13800138000" in caplog.text
+
+
+@pytest.mark.django_db
+def test_a_second_message_about_the_same_thing_renews_the_first(client_as, leader, reception):
+    notification_send(recipients=[leader], kind="petition.replied", title="请安排回访：MQ1 第一次", url="/petitions/1/")
+    first = Notification.objects.get()
+    notification_send(recipients=[leader], kind="petition.replied", title="请安排回访：MQ1 第一次", url="/petitions/1/")
+    client_as(leader).post(f"/inbox/{first.pk}/read/")
+    sent = notification_send(
+        recipients=[leader, reception], kind="petition.replied", title="请安排回访：MQ1 第二次", url="/petitions/1/"
+    )
+    assert sent == 2
+    mine = Notification.objects.get(recipient=leader)  # still one
+    assert (mine.pk, mine.title, mine.read_at) == (first.pk, "请安排回访：MQ1 第二次", None)  # renewed and unread
+    assert Notification.objects.filter(recipient=reception).count() == 1
+    # Another case, or another kind about the same case, is another message.
+    notification_send(recipients=[leader], kind="petition.replied", title="请安排回访：MQ2", url="/petitions/2/")
+    notification_send(recipients=[leader], kind="petition.supervised", title="督办通知：MQ1", url="/petitions/1/")
+    assert Notification.objects.filter(recipient=leader).count() == 3
+    page = client_as(leader).get("/inbox/").content.decode()
+    assert page.count("请安排回访：MQ1") == 1
+
+
+@pytest.mark.django_db
+def test_messages_without_a_link_are_never_merged(leader):
+    notification_send(recipients=[leader], kind="report.ready", title="一")
+    notification_send(recipients=[leader], kind="report.ready", title="二")
+    assert Notification.objects.filter(recipient=leader).count() == 2

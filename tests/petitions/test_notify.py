@@ -246,3 +246,68 @@ def test_a_case_without_a_village_is_told_to_no_liaison(make_petition, committed
         delivery="in_person",
     )
     assert told() == {"petition.replied": {"leader"}}
+
+
+# --- Messages that are done ----------------------------------------------------------------------------
+
+
+def test_a_case_replied_again_asks_once_for_its_revisit(
+    make_petition, committed, reception, handler_minzheng, liaison_a
+):
+    petition = make_petition(Status.IN_PROGRESS)
+    reply = {"by": handler_minzheng, "facts": "已核实", "decision": "support", "delivery": "in_person"}
+    committed(workflow.petition_reply, petition=petition, **reply)
+    committed(
+        workflow.petition_revisit, petition=petition, by=reception, solved=False, satisfaction=Satisfaction.UNSATISFIED
+    )
+    asked = Notification.objects.filter(kind="petition.replied")
+    assert asked.count() == 2 and not asked.filter(read_at__isnull=True).exists()  # the revisit was done
+    committed(workflow.petition_reply, petition=petition, **reply)
+    assert sorted(asked.values_list("recipient__username", flat=True)) == ["leader", "liaison"]  # once each
+    assert asked.filter(read_at__isnull=True).count() == 2  # and unread: a new revisit is asked for
+
+
+def test_messages_about_a_case_are_done_once_it_is_closed(
+    make_petition, committed, reception, leader, handler_minzheng, liaison_a
+):
+    petition = make_petition(Status.IN_PROGRESS)
+    committed(workflow.petition_supervise, petition=petition, by=leader, note="请加快")
+    reply = {"by": handler_minzheng, "facts": "已核实", "decision": "support", "delivery": "in_person"}
+    committed(workflow.petition_reply, petition=petition, **reply)
+    about_it = Notification.objects.filter(url=f"/petitions/{petition.pk}/")
+    other = make_petition(Status.IN_PROGRESS)
+    committed(workflow.petition_supervise, petition=other, by=leader, note="请加快")
+    assert about_it.filter(read_at__isnull=True).count() == 3  # 督办 to the handler, 请安排回访 to two
+    committed(
+        workflow.petition_revisit, petition=petition, by=reception, solved=True, satisfaction=Satisfaction.SATISFIED
+    )
+    assert petition.status == Status.CLOSED
+    assert not about_it.filter(read_at__isnull=True).exists()
+    assert Notification.objects.get(url=f"/petitions/{other.pk}/").read_at is None  # another case: untouched
+
+
+def test_a_side_exit_settles_the_case_too(make_petition, committed, leader, handler_minzheng):
+    petition = make_petition(Status.IN_PROGRESS)
+    committed(workflow.petition_supervise, petition=petition, by=leader, note="请加快")
+    committed(workflow.petition_withdraw, petition=petition, by=leader, reason="诉求人撤回")
+    assert Notification.objects.get().read_at is not None
+
+
+def test_settling_never_breaks_the_committed_action(make_petition, committed, handler_minzheng, monkeypatch, caplog):
+    def broken(event):
+        raise RuntimeError("inbox down")
+
+    monkeypatch.setattr(notify, "settle_messages", broken)
+    petition = make_petition(Status.IN_PROGRESS)
+    with caplog.at_level(logging.ERROR, logger="petitions.notify"):
+        committed(
+            workflow.petition_reply,
+            petition=petition,
+            by=handler_minzheng,
+            facts="已核实",
+            decision="support",
+            delivery="in_person",
+        )
+    assert Petition.objects.get(pk=petition.pk).status == Status.REPLIED
+    assert told() == {"petition.replied": {"leader"}}  # the reply's own message still went out
+    assert "could not be marked" in caplog.text

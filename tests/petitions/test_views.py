@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -294,3 +296,87 @@ def test_pages_and_downloads_with_personal_data_are_never_stored(client_as, lead
         response = client.get(url)
         assert response.status_code == 200, url
         assert "no-store" in response["Cache-Control"] and "private" in response["Cache-Control"], url
+
+
+# --- What each reader sees ------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_stale_sign_link_says_what_happened_and_shows_the_case(client_as, make_petition, handler_minzheng):
+    petition = make_petition("in_progress")  # signed already (by a colleague, say)
+    response = client_as(handler_minzheng).get(f"/petitions/{petition.pk}/act/sign/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/petitions/{petition.pk}/"
+    page = client_as(handler_minzheng).get(response["Location"]).content.decode()
+    assert "该诉求当前为“办理中”，不能签收。" in page
+
+
+@pytest.mark.django_db
+def test_a_stale_extension_decision_link_says_there_is_nothing_to_decide(client_as, make_petition, leader):
+    petition = make_petition("in_progress")  # no extension requested (or another leader decided it)
+    response = client_as(leader).get(f"/petitions/{petition.pk}/act/approve_extension/", follow=True)
+    assert response.redirect_chain == [(f"/petitions/{petition.pk}/", 302)]
+    assert "该诉求没有待审批的延期申请。" in response.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("persona", "action"), [("reception", "sign"), ("handler_minzheng", "route")])
+def test_an_action_the_role_never_takes_stays_a_403(request, client_as, make_petition, persona, action):
+    petition = make_petition("in_progress")
+    client = client_as(request.getfixturevalue(persona))
+    assert client.get(f"/petitions/{petition.pk}/act/{action}/").status_code == 403
+
+
+@pytest.mark.django_db
+def test_a_handler_sees_the_household_as_text_not_a_link(client_as, make_petition, handler_minzheng, leader, village_a):
+    household = Household.objects.create(village=village_a, household_no="HP-0099", head_name="王大山")
+    petition = make_petition("in_progress", household=household)
+    page = client_as(handler_minzheng).get(f"/petitions/{petition.pk}/").content.decode()
+    cell = page.split('id="petitioner-household">', 1)[1].split("</dd>", 1)[0]
+    assert "HP-0099 王大山" in cell and "<a " not in cell
+    assert client_as(handler_minzheng).get(f"/households/{household.pk}/").status_code == 404
+    page = client_as(leader).get(f"/petitions/{petition.pk}/").content.decode()
+    assert f'href="/households/{household.pk}/"' in page
+
+
+@pytest.mark.django_db
+def test_the_history_shows_the_days_asked_and_the_new_deadline(client_as, make_petition, handler_minzheng, leader):
+    from petitions import workflow
+
+    petition = make_petition("in_progress")
+    before = petition.reply_by
+    workflow.petition_request_extension(petition=petition, by=handler_minzheng, reason="需要补充材料", days=5)
+    workflow.petition_decide_extension(petition=petition, by=leader, approve=True, note="同意")
+    assert petition.reply_by != before
+    page = client_as(leader).get(f"/petitions/{petition.pk}/").content.decode()
+    timeline = page.split('id="case-timeline"', 1)[1]
+    assert "申请延长 5 个工作日" in timeline
+    assert f"延长 5 个工作日：答复期限 {before:%Y-%m-%d} → {petition.reply_by:%Y-%m-%d}" in timeline
+
+
+@pytest.mark.django_db
+def test_the_answer_fields_are_in_the_page_for_the_front_desk_only(client_as, reception, liaison_a):
+    page = client_as(reception).get("/petitions/new/").content.decode()
+    assert 'id="answer-fields"' in page  # shown without JavaScript; intake.js hides them until chosen
+    assert 'id="answer-fields"' not in client_as(liaison_a).get("/petitions/new/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_answer_fields_are_checked_only_when_answering_at_the_desk(client_as, reception, category, village_a):
+    client = client_as(reception)
+    refused = client.post("/petitions/new/", intake_data(category, village_a, disposition="answer"))
+    assert set(refused.context["form"].errors) >= {"reply_facts", "reply_decision"}
+    refused = client.post("/petitions/new/", intake_data(category, village_a, disposition="answer", reply_delivery=""))
+    assert "reply_delivery" in refused.context["form"].errors
+    assert not Petition.objects.exists()
+    client.post("/petitions/new/", intake_data(category, village_a, disposition="submit", reply_delivery=""))
+    assert Petition.objects.get().status == Status.AWAITING_INSTRUCTION
+
+
+@pytest.mark.django_db
+def test_messages_are_not_printed_with_the_receipt(client_as, reception, category, village_a):
+    response = client_as(reception).post("/petitions/new/", intake_data(category, village_a), follow=True)
+    page = response.content.decode()
+    assert "已登记，受理编号" in page
+    alert = re.search(r'<div class="alert[^"]*"[^>]*role="alert">', page).group(0)
+    assert "no-print" in alert

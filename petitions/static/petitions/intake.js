@@ -1,4 +1,4 @@
-// Intake page: pick a household from the type-ahead to prefill the petitioner; print the receipt.
+// Intake page: pick a household from the type-ahead to prefill the petitioner; the 当场答复 fields follow the disposition.
 (function () {
   "use strict";
   function byId(id) { return document.getElementById(id); }
@@ -24,6 +24,20 @@
       byId("household-chosen").classList.add("d-none");
     }
   });
+
+  // The 当场答复 fields show only while 当场答复 is the chosen disposition (without JavaScript they always show;
+  // the server checks them only for that disposition).
+  var answer = byId("answer-fields");
+  if (answer) {
+    var showAnswer = function () {
+      var chosen = document.querySelector("input[name=disposition]:checked");
+      answer.hidden = !(chosen && chosen.value === answer.dataset.answerValue);
+    };
+    document.querySelectorAll("input[name=disposition]").forEach(function (radio) {
+      radio.addEventListener("change", showAnswer);
+    });
+    showAnswer();
+  }
 
   // Enter in the search box picks the first result instead of submitting anything.
   var search = byId("household-search");
