@@ -118,6 +118,8 @@ class Person_:
 class Township:
     index: int
     name: str
+    pk: int = 0
+    prefix: str = ""  # its tracking numbers' prefix (households.Township.number_prefix)
     villages: list = field(default_factory=list)  # [(id, name)]
     offices: dict = field(default_factory=dict)  # office name → (dept id, dept name)
     leader: Person_ | None = None
@@ -230,8 +232,9 @@ class Ids:
 
 
 def build_configuration(rng: random.Random, log) -> tuple[list[Township], dict]:
-    """Townships, villages, groups, departments and accounts beyond the demo township's."""
+    """Townships, villages, groups, departments and accounts beyond the demo township's (鼎新乡, code DX)."""
     from households.models import Group, Village
+    from households.models import Township as TownshipRow
     from petitions.demo import OFFICES
     from petitions.models import Department
 
@@ -240,16 +243,24 @@ def build_configuration(rng: random.Random, log) -> tuple[list[Township], dict]:
     password = make_password("minqing2026")
     townships = [Township(i, name) for i, name in enumerate(TOWNSHIPS)]
 
-    demo_villages = list(Village.objects.order_by("sort_order", "pk"))
+    demo = TownshipRow.objects.get(code="DX")
+    townships[0].pk, townships[0].prefix = demo.pk, demo.number_prefix
+    for t in townships[1:]:
+        code = "Q" + chr(ord("A") + t.index)  # QB, QC … (letters only, as a township's code must be)
+        row = TownshipRow.objects.create(
+            name=t.name, code=code, number_prefix=f"MQ{code}", center_name=f"{t.name}民情信息中心", sort_order=t.index
+        )
+        t.pk, t.prefix = row.pk, row.number_prefix
+    demo_villages = list(Village.objects.filter(township=demo).order_by("sort_order", "pk"))
     townships[0].villages = [(v.pk, v.name) for v in demo_villages]
     order = max((v.sort_order for v in demo_villages), default=0)
     new_villages = []
     for t in townships[1:]:
         for word in VILLAGE_WORDS:
             order += 1
-            new_villages.append(Village(name=f"{t.name[:2]}{word}村", sort_order=order))
+            new_villages.append(Village(township_id=t.pk, name=f"{t.name[:2]}{word}村", sort_order=order))
     Village.objects.bulk_create(new_villages)
-    by_name = {v.name: v for v in Village.objects.all()}
+    by_name = {v.name: v for v in Village.objects.filter(township__in=[t.pk for t in townships])}
     for t in townships[1:]:
         t.villages = [(by_name[f"{t.name[:2]}{w}村"].pk, f"{t.name[:2]}{w}村") for w in VILLAGE_WORDS]
     groups = []
@@ -262,22 +273,29 @@ def build_configuration(rng: random.Random, log) -> tuple[list[Township], dict]:
     Group.objects.bulk_create(groups, batch_size=2000)
 
     # Offices: the demo township keeps the demo's; the others get their own copies.
-    demo_offices = {d.name: d for d in Department.objects.filter(name__in=OFFICES)}
+    demo_offices = {d.name: d for d in Department.objects.filter(township=demo, name__in=OFFICES)}
     townships[0].offices = {name: (d.pk, d.name) for name, d in demo_offices.items()}
     new_depts = []
     for t in townships[1:]:
         for k, office in enumerate(OFFICES, start=1):
-            new_depts.append(Department(name=f"{t.name}{office}", kind=Department.Kind.OFFICE, sort_order=k))
+            new_depts.append(
+                Department(township_id=t.pk, name=f"{t.name}{office}", kind=Department.Kind.OFFICE, sort_order=k)
+            )
     for t in townships[1:]:
         for vid, vname in t.villages:
             new_depts.append(
-                Department(name=f"{vname}委会", kind=Department.Kind.VILLAGE, village_id=vid, sort_order=vid)
+                Department(
+                    township_id=t.pk, name=f"{vname}委会", kind=Department.Kind.VILLAGE, village_id=vid, sort_order=vid
+                )
             )
     Department.objects.bulk_create(new_depts)
-    depts = {d.name: d for d in Department.objects.all()}
+    depts = {d.name: d for d in Department.objects.filter(township__in=[t.pk for t in townships[1:]])}
     for t in townships[1:]:
         t.offices = {office: (depts[f"{t.name}{office}"].pk, f"{t.name}{office}") for office in OFFICES}
-    committee = {d.village_id: (d.pk, d.name) for d in Department.objects.filter(kind=Department.Kind.VILLAGE)}
+    committee = {
+        d.village_id: (d.pk, d.name)
+        for d in Department.objects.filter(kind=Department.Kind.VILLAGE, township__in=[t.pk for t in townships])
+    }
 
     # Accounts: the demo ones for 鼎新乡, generated ones for the rest and for 鼎新乡's uncovered posts.
     demo = {u.username: u for u in User.objects.all()}
@@ -304,6 +322,15 @@ def build_configuration(rng: random.Random, log) -> tuple[list[Township], dict]:
     Membership.objects.bulk_create([Membership(user_id=made[u].pk, group_id=roles[r].pk) for u, _, r, *_ in plan])
     Liaison.objects.bulk_create([Liaison(user_id=made[u].pk, village_id=v) for u, *_, vs, _ in plan for v in vs])
     Staff.objects.bulk_create([Staff(user_id=made[u].pk, department_id=d) for u, *_, ds in plan for d in ds])
+    # The center roles work in their township (minqing.access): leaders and reception are its staff.
+    TownshipStaff = TownshipRow.staff.through
+    TownshipStaff.objects.bulk_create(
+        [
+            TownshipStaff(user_id=made[u].pk, township_id=townships[int(u[1:3])].pk)
+            for u, _, r, *_ in plan
+            if r in ("leader", "reception")
+        ]
+    )
 
     people = {
         **{k: Person_(u.pk, u.first_name or k) for k, u in demo.items()},
@@ -523,10 +550,10 @@ class CaseWriter:
             name, phone, id_number = hh[2], hh[3], hh[4] or ""
         else:
             name, phone, id_number = _name(rng), _phone(rng) if rng.random() < 0.9 else "", ""
-        key = received.astimezone(TZ).strftime("%Y%m")
+        key = t.prefix + received.astimezone(TZ).strftime("%Y%m")
         number = self.month_numbers.get(key, 0) + 1
         self.month_numbers[key] = number
-        tracking = f"MQ{key}-{number:04d}"
+        tracking = f"{key}-{number:04d}"
         self.tracking.append(tracking)
         liaison = ctx.village_liaison.get(village) if village else None
         registrar = liaison if channel == "door_visit" else t.reception
@@ -536,6 +563,7 @@ class CaseWriter:
         p = {
             "id": pid,
             "tracking_number": tracking,
+            "township_id": t.pk,
             "channel": channel,
             "received_at": received,
             "petitioner_name": name,
@@ -1095,7 +1123,6 @@ def load_publications(now: dt.datetime, log=print) -> int:
     and dates copied from the case, and one ``publish`` event (no change of state, the case's version + 1).
     Reads the loaded cases back, so it runs after ``load_cases``.
     """
-    from django.conf import settings
 
     from petitions.models import Petition, PetitionEvent, Publication, Reply
 
@@ -1121,6 +1148,7 @@ def load_publications(now: dt.datetime, log=print) -> int:
             "routed_by_id",
             "reply_decision",
             "reply_department",
+            "township__center_name",
         )
         .order_by("pk")
     )
@@ -1128,11 +1156,11 @@ def load_publications(now: dt.datetime, log=print) -> int:
     next_publication = (Publication.objects.aggregate(m=models.Max("pk"))["m"] or 0) + 1
     leaders = dict(get_user_model().objects.filter(pk__in=cases.values("routed_by_id")).values_list("pk", "first_name"))
     published = []
-    for pid, summary, village, subject, lead, received, closed, leader, decision, reply_dept in cases.iterator(
+    for pid, summary, village, subject, lead, received, closed, leader, decision, reply_dept, center in cases.iterator(
         chunk_size=5000
     ):
         when = closed + dt.timedelta(days=1)
-        department = reply_dept or lead or settings.MINQING["CENTER_NAME"]
+        department = reply_dept or lead or center
         loader.add(
             Publication,
             id=next_publication,

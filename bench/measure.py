@@ -198,6 +198,9 @@ def run_page(session: requests.Session, base: str, page: Page, n: int) -> Result
     times, server, db, queries, sizes = [], [], [], [], []
     started = time.monotonic()
     token = session.cookies.get("csrftoken", "")
+    if page.method == "POST" and not token:  # an anonymous form: its page sets the CSRF cookie first
+        session.get(base + page.urls[0], timeout=REQUEST_TIMEOUT)
+        token = session.cookies.get("csrftoken", "")
     for i in range(n + 2):
         url = base + page.urls[i % len(page.urls)]
         t0 = time.perf_counter()
@@ -380,11 +383,16 @@ def plan_pages(info: dict, n: int) -> list[Page]:
         Page("case_handler", "诉求页（承办人）", "handler", q(handler_cases, "/petitions/{}/")),
         Page("intake_post", "登记诉求（POST）", "reception", ["/petitions/new/"], "POST", intake_data, (302,)),
         Page("public_board", "公示栏", "", ["/public/"]),
+        # The lookup posts the number and the phone's last four digits (never in the URL).
         Page(
             "public_lookup",
             "进度查询",
             "",
-            [f"/public/lookup/?number={t}&phone4={p[-4:]}" for t, p in lookups] or ["/public/lookup/"],
+            ["/public/lookup/"],
+            "POST",
+            lambda i: {"number": lookups[i % len(lookups)][0], "phone4": lookups[i % len(lookups)][1][-4:]}
+            if lookups
+            else {"number": "", "phone4": ""},
         ),
         # The leaders' numbers for a year (metrics.json: overall, by village, by department). Past months are
         # read from their kept counts (dashboards/summaries.py), and so are this month's past days; today is
@@ -422,6 +430,20 @@ def plan_pages(info: dict, n: int) -> list[Page]:
             "leader",
             [f"/dashboards/metrics/?kind=year&year={today.year - 1}"],
         ),
+        # The county center (县级) reads every township: its numbers by township, a year; every case.
+        Page(
+            "county_metrics_by_township",
+            "县级·各乡镇统计·上一自然年",
+            "county",
+            [f"/dashboards/metrics/?kind=year&year={today.year - 1}&by=township"],
+        ),
+        Page(
+            "county_metrics_year",
+            "县级·领导数据·今年",
+            "county",
+            [f"/dashboards/metrics.json?from={today.year}-01-01&to={today.year}-12-31"],
+        ),
+        Page("county_cases", "县级·全部诉求", "county", ["/petitions/"]),
         Page("home_leader", "首页（领导）", "leader", ["/"]),
         Page("visits", "走访列表", "leader", ["/visits/"]),
         Page("visits_liaison", "走访列表（联络员）", "liaison", ["/visits/"]),

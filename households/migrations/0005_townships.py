@@ -27,10 +27,16 @@ def the_default_township(Township):
 
 
 def villages_into_the_default_township(apps, schema_editor):
+    """The villages, and the center's staff (reception, leaders, admins), move into the default township: they
+    go on seeing and doing what they did (minqing.access counts a center role in its townships only)."""
     Village = apps.get_model("households", "Village")
-    if Village.objects.exists():
-        township = the_default_township(apps.get_model("households", "Township"))
-        Village.objects.filter(township__isnull=True).update(township=township)
+    if not Village.objects.exists():
+        return
+    township = the_default_township(apps.get_model("households", "Township"))
+    Village.objects.filter(township__isnull=True).update(township=township)
+    User = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
+    center = User.objects.filter(groups__name__in=["reception", "leader", "admin"]).distinct()
+    township.staff.add(*center)
 
 
 class Migration(migrations.Migration):

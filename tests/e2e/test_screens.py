@@ -82,7 +82,8 @@ def test_a_phones_case_list_folds_its_filters_behind_one_button(township, live_s
     button.click()
     page.wait_for_selector("#petition-filters select[name=status]", state="visible")
     page.select_option("#petition-filters select[name=status]", "awaiting_instruction")
-    page.click("#petition-filters [type=submit]")
+    with page.expect_navigation():  # the old list is on screen until the new page arrives
+        page.click("#petition-filters [type=submit]")
     page.wait_for_selector("#petition-list")
     assert "status=awaiting_instruction" in page.url
     assert page.locator("#petition-filters").is_visible()  # a filter is set: shown, with what was chosen

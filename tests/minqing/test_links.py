@@ -44,7 +44,7 @@ def test_the_receipt_prints_the_address_it_was_asked_on(unset, settings, client_
     client.post("/petitions/new/", intake_data(category, village_a), HTTP_HOST="127.0.0.1:8101")
     petition = Petition.objects.get()
     receipt = client.get(f"/petitions/{petition.pk}/receipt/", HTTP_HOST="127.0.0.1:8101").content.decode()
-    assert f"http://127.0.0.1:8101/public/lookup/?number={petition.tracking_number}" in receipt
+    assert f"http://127.0.0.1:8101/public/DX/lookup/?number={petition.tracking_number}" in receipt
     assert "127.0.0.1:8000" not in receipt
 
 
@@ -53,7 +53,7 @@ def test_the_contact_cards_print_the_address_they_were_asked_on(unset, settings,
     settings.ALLOWED_HOSTS = ["127.0.0.1"]
     make_household(village_a, "K1", "王明")
     body = client_as(leader).get("/visits/contacts/cards/", {"village": village_a.pk}, HTTP_HOST="127.0.0.1:8101")
-    assert "http://127.0.0.1:8101/public/lookup/" in body.content.decode()
+    assert "http://127.0.0.1:8101/public/DX/lookup/" in body.content.decode()
 
 
 @pytest.mark.django_db
