@@ -390,9 +390,11 @@ def plan_pages(info: dict, n: int) -> list[Page]:
             "",
             ["/public/lookup/"],
             "POST",
-            lambda i: {"number": lookups[i % len(lookups)][0], "phone4": lookups[i % len(lookups)][1][-4:]}
-            if lookups
-            else {"number": "", "phone4": ""},
+            lambda i: (
+                {"number": lookups[i % len(lookups)][0], "phone4": lookups[i % len(lookups)][1][-4:]}
+                if lookups
+                else {"number": "", "phone4": ""}
+            ),
         ),
         # The leaders' numbers for a year (metrics.json: overall, by village, by department). Past months are
         # read from their kept counts (dashboards/summaries.py), and so are this month's past days; today is

@@ -307,9 +307,7 @@ def lookup(request, code: str | None = None):
         if form.is_valid():
             if _take_attempt(request):
                 searched = True
-                progress = public.lookup_progress(
-                    form.cleaned_data["number"], form.cleaned_data["phone4"], township
-                )
+                progress = public.lookup_progress(form.cleaned_data["number"], form.cleaned_data["phone4"], township)
             else:
                 limited, status = True, 429
     else:
