@@ -34,7 +34,7 @@ from dashboards.forms import (
 from dashboards.models import MonthlyReport
 from dashboards.periods import Period, PeriodError, last_months
 from dashboards.services import may_see_reports, monthly_report_fail_lost, monthly_report_request, report_places
-from households.models import Village
+from households.models import Township, Village
 from petitions.models import Petition
 
 
@@ -267,8 +267,6 @@ def _group_label(dimension: str, key: str | None) -> str:
     if key == metrics.NONE_KEY:
         return metrics.NONE_LABELS.get(dimension, "未指定")
     if dimension == "township":
-        from households.models import Township
-
         return Township.objects.filter(pk=key).values_list("name", flat=True).first() or ""
     if dimension == "village":
         return Village.objects.filter(pk=key).values_list("name", flat=True).first() or ""
