@@ -43,17 +43,19 @@ def generate(month: str, cases: int, seed: int = 20261) -> dict[str, int]:
 
     from dashboards.periods import Period
     from households.demo import SURNAMES
-    from households.models import Household, Village
+    from households.models import Household, Township, Village
     from petitions.choices import Action, Channel, Satisfaction, Status
     from petitions.models import Category, Department, Petition, PetitionEvent
     from visits.models import Visit
 
     rng = random.Random(seed)
     period = Period.parse_month(month)
-    villages = list(Village.objects.all())
+    # Every case, household and visit in the demo township (鼎新乡): the report is a township's.
+    township = Township.objects.order_by("sort_order", "name").first()
+    villages = list(Village.objects.filter(township=township))
     categories = list(Category.objects.select_related("default_department"))
-    offices = list(Department.objects.filter(kind=Department.Kind.OFFICE))
-    committees = {d.village_id: d for d in Department.objects.filter(kind=Department.Kind.VILLAGE)}
+    offices = list(Department.objects.filter(kind=Department.Kind.OFFICE, township=township))
+    committees = {d.village_id: d for d in Department.objects.filter(kind=Department.Kind.VILLAGE, township=township)}
     users = list(get_user_model().objects.all())
     days = (period.end - period.start).days + 1
     today = timezone.localdate()
@@ -68,6 +70,7 @@ def generate(month: str, cases: int, seed: int = 20261) -> dict[str, int]:
         category = rng.choice(categories)
         p = Petition(
             tracking_number=f"MQ{period.start:%Y%m}-{n + 1:05d}",
+            township=township,
             channel=rng.choice(Channel.values),
             received_at=at(received_day, rng.randrange(8, 18)),
             petitioner_name=rng.choice(SURNAMES) + rng.choice("国建明秀英芳兰华"),
@@ -225,6 +228,7 @@ def main() -> None:
     from dashboards.models import MonthlyReport
     from dashboards.periods import Period
     from dashboards.services import monthly_report_build
+    from households.models import Township
 
     print(f"database: {os.environ['DATABASE_URL']}")
     call_command("migrate", verbosity=0)
@@ -236,7 +240,8 @@ def main() -> None:
     print(f"after setup: process peak RSS {rss_mb():.0f} MB")
 
     period = Period.parse_month(args.month)
-    report = MonthlyReport.objects.create(year=period.start.year, month=period.start.month)
+    township = Township.objects.order_by("sort_order", "name").first()
+    report = MonthlyReport.objects.create(township=township, year=period.start.year, month=period.start.month)
     start = time.perf_counter()
     report = monthly_report_build(report_id=report.pk)
     seconds = time.perf_counter() - start
@@ -250,7 +255,7 @@ def main() -> None:
         print(f"   copied to {args.keep}")
 
     tracemalloc.start()
-    stats = build_monthly_workbook(period, workdir / "traced.xlsx")
+    stats = build_monthly_workbook(period, workdir / "traced.xlsx", township=township)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(f"-- memory (a second build under tracemalloc): peak Python memory {peak / 2**20:.1f} MB; rows {stats.rows}")

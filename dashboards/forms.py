@@ -99,24 +99,66 @@ def period_query(period: Period) -> dict[str, str]:
     return {"kind": "custom", **period.as_query()}
 
 
+#: The ``place`` value of the county workbook (a township's is its id).
+COUNTY_PLACE = "county"
+
+
+def place_value(township) -> str:
+    return COUNTY_PLACE if township is None else str(township.pk)
+
+
+def place_label(township) -> str:
+    return "全县汇总（县级）" if township is None else township.name
+
+
 class ReportRequestForm(forms.Form):
+    """Which report to build: a month and, for a reader of several, the township (or the county workbook)
+    among ``places`` (``dashboards.services.report_places``); ``cleaned_data["township"]`` is the Township or
+    None for the county."""
+
+    place = forms.ChoiceField(label="乡镇", required=False)
     month = forms.CharField(label="月份", widget=forms.DateInput(attrs={"type": "month"}))
 
-    def __init__(self, *args, today: dt.date | None = None, **kwargs):
+    def __init__(self, *args, places: list, today: dt.date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         today = today or timezone.localdate()
         previous = Period.current_month(today).previous()
         self.fields["month"].initial = f"{previous.start:%Y-%m}"
+        self.places = {place_value(p): p for p in places}
+        self.fields["place"].choices = [(place_value(p), place_label(p)) for p in places]
+        # The first township's by default: the county itself builds its workbook once a month.
+        self.fields["place"].initial = next((v for v, p in self.places.items() if p is not None), COUNTY_PLACE)
+        if len(places) == 1:
+            self.fields["place"].widget = forms.HiddenInput()
         self.today = today
         self.helper = FormHelper()
         self.helper.form_method = "post"
         self.helper.form_class = "no-print"
+        columns = [Column("month", css_class="col-8 col-md-3")]
+        hidden = [Field("place")]
+        if len(places) > 1:
+            columns.insert(0, Column("place", css_class="col-12 col-md-3"))
+            hidden = []
         self.helper.layout = Layout(
+            *hidden,
             Row(
-                Column("month", css_class="col-8 col-md-3"),
+                *columns,
                 Column(Submit("", "生成月报", css_class="w-100"), css_class="col-4 col-md-2 align-self-end mb-3"),
-            )
+            ),
         )
+
+    def clean_place(self) -> str:
+        """A reader of one township need not say which."""
+        value = self.cleaned_data.get("place") or (next(iter(self.places)) if len(self.places) == 1 else "")
+        if not value:
+            raise forms.ValidationError("请选择乡镇。")
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if "place" in data:
+            data["township"] = self.places[data["place"]]
+        return data
 
     def clean_month(self) -> Period:
         try:

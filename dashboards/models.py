@@ -1,10 +1,13 @@
 """The dashboards read everything and own one thing: the stored monthly report (民情月报).
 
-``MonthlyReport`` is one row per month. Its status moves pending → running → ready / failed, always by
+``MonthlyReport`` is one row per township and month, and one more per month for the county workbook (县级汇总,
+``township`` empty): a township's report holds only that township's cases, visits and revisits; the county's
+sets the townships side by side (``dashboards.exports``). Its status moves pending → running → ready / failed, always by
 a compare-and-set in ``dashboards.services`` (an UPDATE filtered on the expected old status), so two
 workers or a task delivered twice cannot both build it. It is a job row (``minqing.jobs``): a running row
 whose heartbeat stopped has lost its worker and is failed. Building again reuses the row and replaces its
-file. The file is served by a view to leaders and admins only, never from a public media URL.
+file. The file is served by a view to the leaders and admins of its township and to the county
+(``MonthlyReport.objects.visible_to``), never from a public media URL.
 """
 
 import uuid
@@ -12,10 +15,23 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from dashboards.querysets import MonthlyReportQuerySet
+
+#: How the county workbook (a report of no township) is named.
+COUNTY_LABEL = "全县"
+
+
+def report_title(township, year: int, month: int) -> str:
+    """鼎新乡2026年3月民情月报; 全县2026年3月民情月报（县级汇总） for the county workbook (``township`` None)."""
+    if township is None:
+        return f"{COUNTY_LABEL}{year}年{month}月民情月报（县级汇总）"
+    return f"{township.name}{year}年{month}月民情月报"
+
 
 def report_path(instance, filename: str) -> str:
     # A random name: MEDIA_ROOT may be on a web server's path, the name must not be guessable.
-    return f"reports/{instance.year}/{instance.year}-{instance.month:02d}-{uuid.uuid4().hex}.xlsx"
+    place = instance.township.code if instance.township_id else "county"
+    return f"reports/{instance.year}/{instance.year}-{instance.month:02d}-{place}-{uuid.uuid4().hex}.xlsx"
 
 
 class MonthlyReport(models.Model):
@@ -25,6 +41,16 @@ class MonthlyReport(models.Model):
         READY = "ready", "已生成"
         FAILED = "failed", "生成失败"
 
+    # Empty: the county workbook (县级汇总), every township side by side.
+    township = models.ForeignKey(
+        "households.Township",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="乡镇",
+        help_text="空表示全县汇总。",
+    )
     year = models.PositiveSmallIntegerField("年份")
     month = models.PositiveSmallIntegerField("月份")
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -48,21 +74,47 @@ class MonthlyReport(models.Model):
     heartbeat_at = models.DateTimeField("心跳时间", null=True, blank=True)
     finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
+    objects = MonthlyReportQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "民情月报"
         ordering = ["-year", "-month"]
         constraints = [
-            models.UniqueConstraint(fields=["year", "month"], name="monthly_report_one_per_month"),
+            # One row per township and month, and one county row per month. Two partial constraints rather than
+            # one with nulls_distinct=False, which SQLite (the default database) does not enforce.
+            models.UniqueConstraint(
+                fields=["township", "year", "month"],
+                condition=models.Q(township__isnull=False),
+                name="monthly_report_one_per_township_month",
+            ),
+            models.UniqueConstraint(
+                fields=["year", "month"],
+                condition=models.Q(township__isnull=True),
+                name="monthly_report_one_county_per_month",
+            ),
             models.CheckConstraint(condition=models.Q(month__gte=1, month__lte=12), name="monthly_report_month_1_12"),
             models.CheckConstraint(condition=models.Q(progress__lte=100), name="monthly_report_progress_le_100"),
         ]
 
     def __str__(self):
-        return f"{self.label}民情月报"
+        return self.title
 
     @property
     def label(self) -> str:
         return f"{self.year}年{self.month}月"
+
+    @property
+    def is_county(self) -> bool:
+        return self.township_id is None
+
+    @property
+    def place(self) -> str:
+        """鼎新乡, or 全县 for the county workbook (reads ``township``: select it with the row)."""
+        return COUNTY_LABEL if self.is_county else self.township.name
+
+    @property
+    def title(self) -> str:
+        return report_title(self.township, self.year, self.month)
 
     @property
     def key(self) -> str:
@@ -74,7 +126,8 @@ class MonthlyReport(models.Model):
 
     @property
     def download_name(self) -> str:
-        return f"民情月报-{self.year}年{self.month:02d}月.xlsx"
+        place = f"{COUNTY_LABEL}汇总" if self.is_county else self.township.name
+        return f"民情月报-{place}-{self.year}年{self.month:02d}月.xlsx"
 
 
 class Summary(models.Model):

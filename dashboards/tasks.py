@@ -41,17 +41,18 @@ def build_monthly_report(report_id: int) -> str | None:
     autoretry_for=(OperationalError,),
     retry_backoff=True,
 )
-def build_previous_month_report(month: str | None = None) -> int:
-    """The scheduled build (01:00 on the 1st): last month's report, or ``month`` ("YYYY-MM") when given."""
+def build_previous_month_report(month: str | None = None) -> list[int]:
+    """The scheduled build (01:00 on the 1st): last month's reports — every township's and the county's — or
+    those of ``month`` ("YYYY-MM") when given. Each is built once (dashboards.services.monthly_report_schedule)."""
     from dashboards.periods import Period
-    from dashboards.services import monthly_report_request, monthly_report_schedule_previous
+    from dashboards.services import monthly_report_schedule, monthly_report_schedule_previous
 
     if month:
         period = Period.parse_month(month)
-        report, _ = monthly_report_request(year=period.start.year, month=period.start.month)
+        reports = monthly_report_schedule(year=period.start.year, month=period.start.month)
     else:
-        report = monthly_report_schedule_previous()
-    return report.pk
+        reports = monthly_report_schedule_previous()
+    return [report.pk for report in reports]
 
 
 @shared_task(

@@ -22,11 +22,19 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from dashboards import boards, charts, exports, metrics
 from dashboards.desks import desks_for
-from dashboards.forms import KINDS, PeriodForm, ReportRequestForm, period_query
+from dashboards.forms import (
+    COUNTY_PLACE,
+    KINDS,
+    PeriodForm,
+    ReportRequestForm,
+    period_query,
+    place_label,
+    place_value,
+)
 from dashboards.models import MonthlyReport
 from dashboards.periods import Period, PeriodError, last_months
-from dashboards.services import may_see_reports, monthly_report_fail_lost, monthly_report_request
-from households.models import Village, center_name_for
+from dashboards.services import may_see_reports, monthly_report_fail_lost, monthly_report_request, report_places
+from households.models import Township, Village, center_name_for
 from petitions.models import Petition
 
 
@@ -206,7 +214,8 @@ def metric_cases(request):
     """The cases behind one number of the numbers page — exactly those counted (dashboards.metrics.cases).
 
     Parameters: ``measure``, ``part`` (numerator / denominator / missed / satisfied / basic), ``from``,
-    ``to`` and optionally ``dim`` (village / department / subject / channel) with ``key``."""
+    ``to`` and optionally ``dim`` (township / village / department / subject / channel) with ``key``. Only the
+    reader's townships are counted (the county: all), as on the numbers page."""
     _require_reports(request)
     measure = metrics.MEASURES_BY_KEY.get(request.GET.get("measure", ""))
     part = request.GET.get("part", "")
@@ -257,6 +266,8 @@ def metric_cases(request):
 def _group_label(dimension: str, key: str | None) -> str:
     if key == metrics.NONE_KEY:
         return metrics.NONE_LABELS.get(dimension, "未指定")
+    if dimension == "township":
+        return Township.objects.filter(pk=key).values_list("name", flat=True).first() or ""
     if dimension == "village":
         return Village.objects.filter(pk=key).values_list("name", flat=True).first() or ""
     if dimension == "department":
@@ -317,31 +328,62 @@ def supervision(request, printable: bool = False):
 
 # --- The monthly report ----------------------------------------------------------------------------
 
+REPORT_ROWS_PER_PAGE = 42  # two months of a county of twenty townships
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def reports(request):
-    """The stored monthly reports; POST asks for one month to be (re)built."""
+    """The stored monthly reports the reader sees (``MonthlyReport.objects.visible_to``: their townships', and
+    for the county every township's and the county workbook); POST asks for one to be (re)built. ``place``
+    (a township's id, or ``county``) narrows the list."""
     _require_reports(request)
+    places = report_places(request.scope)
     if request.method == "POST":
-        form = ReportRequestForm(request.POST)
+        form = ReportRequestForm(request.POST, places=places)
         if form.is_valid():
             period = form.cleaned_data["month"]
-            report, queued = monthly_report_request(year=period.start.year, month=period.start.month, by=request.user)
+            report, queued = monthly_report_request(
+                township=form.cleaned_data["township"],
+                year=period.start.year,
+                month=period.start.month,
+                by=request.user,
+            )
             if report.status == MonthlyReport.Status.FAILED:  # the queue is down (or an in-process build failed)
-                messages.error(request, f"{report.label}民情月报{report.error}")
+                messages.error(request, f"{report.title}{report.error}")
             elif queued:
-                messages.success(request, f"已提交{report.label}民情月报的生成任务。")
+                messages.success(request, f"已提交{report.title}的生成任务。")
             else:
-                messages.info(request, f"{report.label}民情月报正在生成中，请稍候。")
+                messages.info(request, f"{report.title}正在生成中，请稍候。")
             return redirect("dashboards:reports")
     else:
-        form = ReportRequestForm()
+        form = ReportRequestForm(places=places)
     monthly_report_fail_lost()
-    rows = MonthlyReport.objects.select_related("requested_by").order_by("-year", "-month")[:36]
+    rows = MonthlyReport.objects.visible_to(request.scope).select_related("township", "requested_by").in_order()
+    chosen = request.GET.get("place", "")
+    if chosen == COUNTY_PLACE:
+        rows = rows.filter(township__isnull=True)
+    elif chosen.isdigit():
+        rows = rows.filter(township_id=int(chosen))
+    page = Paginator(rows, REPORT_ROWS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
-        request, "dashboards/reports.html", {"form": form, "reports": rows, "received_rule": exports.RECEIVED_RULE}
+        request,
+        "dashboards/reports.html",
+        {
+            "form": form,
+            "reports": page.object_list,
+            "page_obj": page,
+            "places": [(place_value(p), place_label(p)) for p in places] if len(places) > 1 else [],
+            "chosen": chosen,
+            "received_rule": exports.RECEIVED_RULE,
+        },
     )
+
+
+def _report(request, pk, **filters) -> MonthlyReport:
+    """A report the reader sees, or 404 (another township's is as unknown as one that does not exist)."""
+    reports = MonthlyReport.objects.visible_to(request.scope).select_related("township", "requested_by")
+    return get_object_or_404(reports, pk=pk, **filters)
 
 
 @login_required
@@ -350,16 +392,15 @@ def report_status(request, pk):
     """One report's row (htmx polls it every 2 s while it is queued or running)."""
     _require_reports(request)
     monthly_report_fail_lost()
-    report = get_object_or_404(MonthlyReport.objects.select_related("requested_by"), pk=pk)
-    return render(request, "dashboards/_report_row.html", {"report": report})
+    return render(request, "dashboards/_report_row.html", {"report": _report(request, pk)})
 
 
 @login_required
 @require_GET
 def report_download(request, pk):
-    """The workbook, to leaders and admins only (never a public media URL)."""
+    """The workbook, to the leaders and admins of its township and the county only (never a public media URL)."""
     _require_reports(request)
-    report = get_object_or_404(MonthlyReport, pk=pk, status=MonthlyReport.Status.READY)
+    report = _report(request, pk, status=MonthlyReport.Status.READY)
     if not report.file:
         raise Http404("文件不存在。")
     try:

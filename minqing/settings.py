@@ -289,7 +289,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # a long period are read from kept counts (dashboards/summaries.py); until then those spans are counted
     # from the cases, so the figures are never out of date, only slower.
     "month-summaries": {"task": "dashboards.refresh_month_summaries", "schedule": crontab(minute="*/10")},
-    # 01:00 on the 1st of every month: build last month's report (民情月报) and notify the leaders
+    # 01:00 on the 1st of every month: build last month's reports (民情月报), every township's and the county
+    # workbook, each once, and tell each township's leaders of theirs and the county of the county's
     # (dashboards/tasks.py → dashboards/services.py).
     "monthly-report": {
         "task": "dashboards.build_previous_month_report",

@@ -36,7 +36,7 @@ from django.utils import timezone
 
 from petitions import workflow
 from petitions.models import Category, Reply, Satisfaction
-from tests.conftest import make_department, make_user
+from tests.conftest import make_county_unit, make_department, make_township, make_user, make_village
 from tests.petitions.conftest import make_category
 
 MARCH = (dt.date(2026, 3, 1), dt.date(2026, 3, 31))
@@ -56,15 +56,17 @@ def t(month: int, day: int, hour: int = 10, minute: int = 0) -> dt.datetime:
 
 
 class Township:
-    """The actors and the building steps, each at a given time."""
+    """The actors and the building steps, each at a given time, in one township (``place``: 鼎新乡 unless given)."""
 
-    def __init__(self, reception, leader, handler_minzheng, handler_zigui, village_a, village_b):
+    def __init__(self, reception, leader, handler_minzheng, handler_zigui, village_a, village_b, place=None):
         self.reception, self.leader = reception, leader
         self.village_a, self.village_b = village_a, village_b
-        self.minzheng = make_department("民政办")
-        self.zigui = make_department("自规所")
-        self.cun = make_department("和平村委会", village=village_a)
-        self.handler_cun = make_user("handler_cun", "handler", departments=[self.cun], full_name="村干部")
+        self.place = place or village_a.township
+        self.minzheng = make_department("民政办", township=self.place)
+        self.zigui = make_department("自规所", township=self.place)
+        self.cun = make_department(f"{village_a.name}委会", village=village_a)
+        suffix = "" if place is None else f"_{self.place.code.lower()}"
+        self.handler_cun = make_user(f"handler_cun{suffix}", "handler", departments=[self.cun], full_name="村干部")
         self.handlers = {self.minzheng: handler_minzheng, self.zigui: handler_zigui, self.cun: self.handler_cun}
         self.dibao = make_category("低保", Category.Kind.HELP, self.minzheng)
         self.zhaijidi = make_category("宅基地", Category.Kind.DISPUTE, self.zigui)
@@ -86,9 +88,11 @@ class Township:
             )
 
     def route(self, p, when, department):
+        """Route to one of the township's departments, or hand up to a county-level unit (移交县直单位)."""
+        send = workflow.petition_hand_up if department.township_id is None else workflow.petition_route
         with at(when):
             workflow.petition_submit(petition=p, by=self.reception)
-            workflow.petition_route(petition=p, by=self.leader, instruction="请核实办理。", lead_department=department)
+            send(petition=p, by=self.leader, instruction="请核实办理。", lead_department=department)
 
     def sign(self, p, when):
         with at(when):
@@ -164,6 +168,68 @@ def march(township):
     for p in c.values():
         p.refresh_from_db()
     return c
+
+
+# --- A second township ------------------------------------------------------------------------------
+#
+# 和兴镇 (HX), with its own center, villages, departments and staff, and a county-level unit; its March cases beside
+# 鼎新乡's (the table above), each measure of March by hand in tests/dashboards/test_county.py:
+#
+# =====  ======  ============  ==========================================================================
+# case   village dept          story
+# =====  ======  ============  ==========================================================================
+# h1     和兴村  民政办        routed 3-03, signed 3-04 (on time), replied 3-06 (on time), revisit 3-11 满意/solved
+# h2     新民村  自规所        routed 3-10, signed 3-13 (late), replied 3-20 (late: 3-17), revisit 3-24 基本满意
+# h3     和兴村  和兴村委会    routed 3-12, signed 3-12, replied 3-13, revisit 3-16 满意/solved (in the village)
+# h4     新民村  民政办        routed 3-16, never signed (deadline 3-23 lapsed)
+# h5     和兴村  —             received 3-18, a repeat of h4 (is_repeat)
+# h6     新民村  县自然资源局  handed up 3-19 (移交县直单位), signed 3-20, replied 3-25 (on time: 3-26)
+# =====  ======  ============  ==========================================================================
+
+
+@pytest.fixture
+def hexing(db):
+    """和兴镇's builder (the steps of ``Township``, by its own staff)."""
+    place = make_township("和兴镇", "HX", "MQHX")
+    place.sort_order = 1  # after 鼎新乡
+    place.save(update_fields=["sort_order"])
+    village_a, village_b = make_village("和兴村", township=place), make_village("新民村", township=place)
+    handler_minzheng = make_user("handler_hx", "handler", departments=[make_department("民政办", township=place)])
+    handler_zigui = make_user("handler2_hx", "handler", departments=[make_department("自规所", township=place)])
+    tw = Township(
+        make_user("reception_hx", "reception", townships=[place], full_name="孙丽"),
+        make_user("leader_hx", "leader", townships=[place], full_name="周正华"),
+        handler_minzheng,
+        handler_zigui,
+        village_a,
+        village_b,
+        place=place,
+    )
+    tw.dibao = make_category("低保", Category.Kind.HELP)
+    tw.zhaijidi = make_category("宅基地", Category.Kind.DISPUTE)
+    tw.xian = make_county_unit("县自然资源局")
+    tw.handlers[tw.xian] = make_user("handler_xian", "handler", departments=[tw.xian], full_name="钱立新")
+    tw.n = 100  # petitioners of their own (张101…), never 鼎新乡's
+    return tw
+
+
+@pytest.fixture
+def hexing_march(hexing):
+    """和兴镇's March cases of the table above, by name."""
+    tw, a, b = hexing, hexing.village_a, hexing.village_b
+    h = {}
+    h["h1"] = tw.handled(a, tw.minzheng, t(3, 3), t(3, 4), t(3, 6))
+    tw.revisit(h["h1"], t(3, 11), S, True)
+    h["h2"] = tw.handled(b, tw.zigui, t(3, 10), t(3, 13), t(3, 20), subject=tw.zhaijidi)
+    tw.revisit(h["h2"], t(3, 24), B, False)
+    h["h3"] = tw.handled(a, tw.cun, t(3, 12), t(3, 12, 15), t(3, 13))
+    tw.revisit(h["h3"], t(3, 16), S, True)
+    h["h4"] = tw.handled(b, tw.minzheng, t(3, 16))
+    h["h5"] = tw.register(t(3, 18), a, repeat_of=h["h4"])
+    h["h6"] = tw.handled(b, tw.xian, t(3, 19), t(3, 20), t(3, 25))
+    for p in h.values():
+        p.refresh_from_db()
+    return h
 
 
 # The case pipeline's fixtures: make_petition(state=…) runs the real workflow (和平村, 民政办).

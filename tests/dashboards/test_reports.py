@@ -24,7 +24,7 @@ from minqing import jobs
 from notifications.models import Notification
 from petitions import identity
 from petitions.models import Petition
-from tests.conftest import requires_redis
+from tests.conftest import make_township, requires_redis
 from tests.dashboards.conftest import TODAY, at, t
 from tests.visits.conftest import make_household, make_visit
 
@@ -52,7 +52,7 @@ def march_visit(liaison_a, village_a):
 @pytest.mark.django_db
 def test_workbook_sheets_and_row_counts(march, march_visit):
     out = io.BytesIO()
-    stats = build_monthly_workbook(MARCH, out, today=TODAY)
+    stats = build_monthly_workbook(MARCH, out, township=make_township(), today=TODAY)
     out.seek(0)
     sheets = read(out)
     assert list(sheets) == SHEETS
@@ -89,7 +89,7 @@ def test_a_deadline_on_the_last_day_is_overdue_only_in_the_next_month(make_petit
 
     def overdue_numbers(period, today):
         out = io.BytesIO()
-        build_monthly_workbook(period, out, today=today)
+        build_monthly_workbook(period, out, township=make_township(), today=today)
         out.seek(0)
         return {row[0] for row in read(out)["超期事项"][1:]}
 
@@ -102,7 +102,7 @@ def test_a_deadline_on_the_last_day_is_overdue_only_in_the_next_month(make_petit
 @pytest.mark.django_db
 def test_summary_sets_the_month_beside_the_previous_one(march):
     out = io.BytesIO()
-    build_monthly_workbook(MARCH, out, today=TODAY)
+    build_monthly_workbook(MARCH, out, township=make_township(), today=TODAY)
     out.seek(0)
     summary = {row[0]: row for row in read(out)["汇总"] if row and row[0]}
     assert summary["响应率"][1:4] == ("57.1%", 4, 7)
@@ -118,7 +118,7 @@ def test_petitioner_is_masked_in_the_file(march, accusation_category, make_petit
         category=accusation_category, petitioner_name="李四", received_at=timezone.make_aware(t(3, 15))
     )
     out = io.BytesIO()
-    build_monthly_workbook(MARCH, out, today=TODAY)
+    build_monthly_workbook(MARCH, out, township=make_township(), today=TODAY)
     out.seek(0)
     rows = read(out)["诉求明细"]
     by_number = {row[0]: row for row in rows[1:]}
@@ -139,7 +139,7 @@ def test_petitioner_in_a_file_is_masked_as_on_the_board():
 @pytest.mark.django_db
 def test_detail_row_says_on_time_and_satisfaction(march):
     out = io.BytesIO()
-    build_monthly_workbook(MARCH, out, today=TODAY)
+    build_monthly_workbook(MARCH, out, township=make_township(), today=TODAY)
     out.seek(0)
     by_number = {row[0]: row for row in read(out)["诉求明细"][1:]}
     c1, c2, c5 = (by_number[march[c].tracking_number] for c in ("c1", "c2", "c5"))
@@ -153,13 +153,13 @@ def test_detail_row_says_on_time_and_satisfaction(march):
 @pytest.mark.django_db
 def test_progress_is_reported_upwards(march):
     seen = []
-    build_monthly_workbook(MARCH, io.BytesIO(), today=TODAY, progress=seen.append)
+    build_monthly_workbook(MARCH, io.BytesIO(), township=make_township(), today=TODAY, progress=seen.append)
     assert seen == sorted(seen) and seen[0] >= 0 and seen[-1] == 99
 
 
 def test_only_whole_months():
     with pytest.raises(ValueError):
-        build_monthly_workbook(Period(dt.date(2026, 3, 1), dt.date(2026, 3, 5)), io.BytesIO())
+        build_monthly_workbook(Period(dt.date(2026, 3, 1), dt.date(2026, 3, 5)), io.BytesIO(), township=None)
 
 
 # --- The stored report's life ---------------------------------------------------------------------
@@ -168,7 +168,7 @@ def test_only_whole_months():
 @pytest.mark.django_db
 def test_request_builds_stores_and_notifies_leaders(leader, march, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        report, queued = services.monthly_report_request(year=2026, month=3, by=leader)
+        report, queued = services.monthly_report_request(township=make_township(), year=2026, month=3, by=leader)
     report.refresh_from_db()
     assert queued
     assert (report.status, report.progress, report.case_count) == ("ready", 100, 9)  # exports.received_in
@@ -182,11 +182,11 @@ def test_request_builds_stores_and_notifies_leaders(leader, march, django_captur
 @pytest.mark.django_db
 def test_building_again_replaces_the_file_of_the_same_row(leader, march, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        first, _ = services.monthly_report_request(year=2026, month=3, by=leader)
+        first, _ = services.monthly_report_request(township=make_township(), year=2026, month=3, by=leader)
     first.refresh_from_db()
     old = Path(first.file.path)
     with django_capture_on_commit_callbacks(execute=True):
-        again, queued = services.monthly_report_request(year=2026, month=3, by=leader)
+        again, queued = services.monthly_report_request(township=make_township(), year=2026, month=3, by=leader)
     again.refresh_from_db()
     assert queued and again.pk == first.pk and again.status == "ready"
     assert MonthlyReport.objects.count() == 1
@@ -195,14 +195,16 @@ def test_building_again_replaces_the_file_of_the_same_row(leader, march, django_
 
 @pytest.mark.django_db
 def test_a_running_build_is_not_queued_again(leader):
-    MonthlyReport.objects.create(year=2026, month=3, status="running", started_at=dt.datetime.now(dt.UTC))
-    again, queued = services.monthly_report_request(year=2026, month=3, by=leader)
+    MonthlyReport.objects.create(
+        township=make_township(), year=2026, month=3, status="running", started_at=dt.datetime.now(dt.UTC)
+    )
+    again, queued = services.monthly_report_request(township=make_township(), year=2026, month=3, by=leader)
     assert not queued and again.status == "running"
 
 
 @pytest.mark.django_db
 def test_a_task_delivered_twice_builds_once(march):
-    report = MonthlyReport.objects.create(year=2026, month=3)
+    report = MonthlyReport.objects.create(township=make_township(), year=2026, month=3)
     assert services.monthly_report_build(report_id=report.pk, today=TODAY).status == "ready"
     assert services.monthly_report_build(report_id=report.pk, today=TODAY) is None  # nothing left to claim
 
@@ -210,7 +212,9 @@ def test_a_task_delivered_twice_builds_once(march):
 @pytest.mark.django_db
 def test_a_build_abandoned_by_a_dead_worker_is_claimed_again(march):
     long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
-    report = MonthlyReport.objects.create(year=2026, month=3, status="running", started_at=long_ago)
+    report = MonthlyReport.objects.create(
+        township=make_township(), year=2026, month=3, status="running", started_at=long_ago
+    )
     assert services.monthly_report_build(report_id=report.pk, today=TODAY).status == "ready"
 
 
@@ -220,7 +224,7 @@ def test_a_failure_is_recorded_with_its_reason(monkeypatch):
         raise ValueError("磁盘已满")
 
     monkeypatch.setattr(exports, "build_monthly_workbook", broken)
-    report = MonthlyReport.objects.create(year=2026, month=3)
+    report = MonthlyReport.objects.create(township=make_township(), year=2026, month=3)
     services.monthly_report_build(report_id=report.pk)
     report.refresh_from_db()
     assert report.status == "failed" and "磁盘已满" in report.error and not report.file
@@ -232,7 +236,7 @@ def test_a_database_outage_goes_back_to_pending_for_the_retry(monkeypatch):
         raise OperationalError("server closed the connection")
 
     monkeypatch.setattr(exports, "build_monthly_workbook", outage)
-    report = MonthlyReport.objects.create(year=2026, month=3)
+    report = MonthlyReport.objects.create(township=make_township(), year=2026, month=3)
     with pytest.raises(OperationalError):
         services.monthly_report_build(report_id=report.pk)
     report.refresh_from_db()
@@ -246,7 +250,7 @@ def test_an_unreachable_broker_marks_the_row_failed(monkeypatch, leader, django_
 
     monkeypatch.setattr(build_monthly_report, "delay", down)
     with django_capture_on_commit_callbacks(execute=True):
-        report, _ = services.monthly_report_request(year=2026, month=3, by=leader)
+        report, _ = services.monthly_report_request(township=make_township(), year=2026, month=3, by=leader)
     report.refresh_from_db()
     assert report.status == "failed" and "任务队列" in report.error
 
@@ -260,10 +264,10 @@ def test_a_report_whose_worker_died_is_shown_failed_and_can_be_asked_again(
     client_as, leader, march, monkeypatch, django_capture_on_commit_callbacks
 ):
     client = client_as(leader)
-    report = MonthlyReport.objects.create(year=2026, month=3)
+    report = MonthlyReport.objects.create(township=make_township(), year=2026, month=3)
     build = exports.build_monthly_workbook
 
-    def killed_at_one_percent(period, out, *, today=None, progress=None):
+    def killed_at_one_percent(period, out, *, township, today=None, progress=None):
         progress(1)
         raise WorkerKilled
 
@@ -288,7 +292,7 @@ def test_a_report_whose_worker_died_is_shown_failed_and_can_be_asked_again(
     monkeypatch.setattr(exports, "build_monthly_workbook", build)
     with django_capture_on_commit_callbacks(execute=True):
         asked = client.post(reverse("dashboards:reports"), {"month": "2026-03"}, follow=True).content.decode()
-    assert "已提交2026年3月民情月报的生成任务" in asked
+    assert "已提交鼎新乡2026年3月民情月报的生成任务" in asked
     report.refresh_from_db()
     assert report.status == "ready" and report.error == ""
 
@@ -306,7 +310,7 @@ def test_asking_with_the_queue_down_says_so_instead_of_submitted(client_as, lead
 @pytest.mark.django_db
 def test_only_leaders_and_admins_may_ask(reception):
     with pytest.raises(services.PermissionDenied):
-        services.monthly_report_request(year=2026, month=3, by=reception)
+        services.monthly_report_request(township=make_township(), year=2026, month=3, by=reception)
 
 
 # --- Task wiring ----------------------------------------------------------------------------------
@@ -314,7 +318,7 @@ def test_only_leaders_and_admins_may_ask(reception):
 
 @pytest.mark.django_db
 def test_task_eager_wiring_builds_the_row(march):
-    report = MonthlyReport.objects.create(year=2026, month=3)
+    report = MonthlyReport.objects.create(township=make_township(), year=2026, month=3)
     assert build_monthly_report.delay(report.pk).get() == "ready"
     report.refresh_from_db()
     assert report.status == "ready"
@@ -323,12 +327,14 @@ def test_task_eager_wiring_builds_the_row(march):
 @pytest.mark.django_db
 def test_scheduled_task_builds_last_month(leader, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        pk = build_previous_month_report.delay().get()
-    report = MonthlyReport.objects.get(pk=pk)
+        pks = build_previous_month_report.delay().get()
     today = dt.date.today()
     previous = Period.month(today.year, today.month).previous()
-    assert (report.year, report.month, report.status) == (previous.start.year, previous.start.month, "ready")
-    assert report.requested_by is None
+    reports = MonthlyReport.objects.filter(pk__in=pks)
+    assert {(r.township, r.year, r.month, r.status) for r in reports} == {
+        (place, previous.start.year, previous.start.month, "ready") for place in (make_township(), None)
+    }
+    assert all(r.requested_by is None for r in reports)
     assert Notification.objects.filter(recipient=leader, kind="report.ready").exists()
 
 
@@ -402,7 +408,7 @@ def test_reports_page_refuses_a_future_month(client_as, leader):
 
 @pytest.mark.django_db
 def test_a_running_row_polls_every_two_seconds_and_a_ready_one_stops(client_as, leader):
-    report = MonthlyReport.objects.create(year=2026, month=3, status="running", progress=40)
+    report = MonthlyReport.objects.create(township=make_township(), year=2026, month=3, status="running", progress=40)
     client = client_as(leader)
     row = client.get(reverse("dashboards:report_status", args=[report.pk])).content.decode()
     assert 'hx-trigger="every 2s"' in row and "40%" in row and "<script" not in row
@@ -413,7 +419,7 @@ def test_a_running_row_polls_every_two_seconds_and_a_ready_one_stops(client_as, 
 
 @pytest.mark.django_db
 def test_download_is_for_leaders_and_admins_only(client_as, reception, handler_minzheng, leader, march):
-    report = MonthlyReport.objects.create(year=2026, month=3)
+    report = MonthlyReport.objects.create(township=make_township(), year=2026, month=3)
     services.monthly_report_build(report_id=report.pk, today=TODAY)
     url = reverse("dashboards:report_download", args=[report.pk])
     assert client_as(reception).get(url).status_code == 403
@@ -425,7 +431,7 @@ def test_download_is_for_leaders_and_admins_only(client_as, reception, handler_m
 
 @pytest.mark.django_db
 def test_a_report_not_ready_has_no_download(client_as, leader):
-    report = MonthlyReport.objects.create(year=2026, month=3, status="pending")
+    report = MonthlyReport.objects.create(township=make_township(), year=2026, month=3, status="pending")
     assert client_as(leader).get(reverse("dashboards:report_download", args=[report.pk])).status_code == 404
 
 
@@ -448,7 +454,9 @@ def test_a_real_worker_builds_the_report(leader, make_petition):
     app.conf.task_always_eager = False
     try:
         with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-            report, queued = services.monthly_report_request(year=today.year, month=today.month, by=leader)
+            report, queued = services.monthly_report_request(
+                township=make_township(), year=today.year, month=today.month, by=leader
+            )
             assert queued
             deadline = time.monotonic() + 60
             while report.status in ("pending", "running") and time.monotonic() < deadline:

@@ -81,6 +81,12 @@ def hexing_object(reader=200, **answers):
 CENTER = ("reception", "leader", "admin")
 LEADERS = ("leader", "admin")
 
+
+def report(*outside):
+    """A monthly report: for leaders and admins and the county; the leaders ``outside`` its township get 404."""
+    return {**only(*LEADERS, "county"), **dict.fromkeys(outside, 404)}
+
+
 #: (url name, variant) → (path template filled from the objects, expected answer per persona).
 MATRIX: dict[tuple[str, str], tuple[str, dict]] = {}
 
@@ -160,8 +166,16 @@ def objects(db, settings, tmp_path):
     }
     notification_send(recipients=[users["leader"]], kind="test", title="矩阵")
     from dashboards.models import MonthlyReport
+    from households.models import Township
 
-    report = MonthlyReport.objects.create(year=2026, month=10)
+    def built_report(code: str | None) -> MonthlyReport:
+        """A built report of 鼎新乡 (DX), 和兴镇 (HX) or the county workbook (None)."""
+        built = MonthlyReport.objects.create(
+            township=Township.objects.get(code=code) if code else None, year=2026, month=10, status="ready"
+        )
+        built.file.save("report.xlsx", ContentFile(b"PK\x03\x04 report"))
+        return built
+
     return {
         "household": {
             "own": Household.objects.filter(village__name="和平村").first(),
@@ -181,7 +195,7 @@ def objects(db, settings, tmp_path):
             "hx": hexing_visit,
         },
         "notification": Notification.objects.filter(recipient=users["leader"]).first(),
-        "report": report,
+        "report": {"own": built_report("DX"), "hx": built_report("HX"), "county": built_report(None)},
         "notice": Publication.objects.filter(is_published=True).select_related("petition").first(),
     }
 
@@ -200,10 +214,16 @@ MATRIX = {
     ("dashboards:hotspots", ""): ("/dashboards/hotspots/", only(*LEADERS, "county")),
     ("dashboards:supervision", ""): ("/dashboards/supervision/", only(*LEADERS, "county")),
     ("dashboards:supervision_print", ""): ("/dashboards/supervision/print/", only(*LEADERS, "county")),
+    # A township's monthly report: its own leaders (and admins), the county and the superuser; another township's
+    # leader gets 404. The county workbook: the county and the superuser only.
     ("dashboards:reports", ""): ("/dashboards/reports/", only(*LEADERS, "county")),
-    ("dashboards:report_status", ""): ("/dashboards/reports/{report}/", only(*LEADERS, "county")),
-    ("dashboards:report_download", ""): (
-        "/dashboards/reports/{report}/download/", only(*LEADERS, "county", ok=404)  # not built
+    ("dashboards:report_status", "own"): ("/dashboards/reports/{report_own}/", report("leader_hx")),
+    ("dashboards:report_status", "hx"): ("/dashboards/reports/{report_hx}/", report("leader")),
+    ("dashboards:report_status", "county"): ("/dashboards/reports/{report_county}/", report("leader", "leader_hx")),
+    ("dashboards:report_download", "own"): ("/dashboards/reports/{report_own}/download/", report("leader_hx")),
+    ("dashboards:report_download", "hx"): ("/dashboards/reports/{report_hx}/download/", report("leader")),
+    ("dashboards:report_download", "county"): (
+        "/dashboards/reports/{report_county}/download/", report("leader", "leader_hx")
     ),
     # Accounts.
     ("login", ""): ("/accounts/login/", row(anon=200)),
@@ -367,11 +387,10 @@ MATRIX = {
 
 def fill(template: str, objects: dict) -> str:
     values = {
-        "report": objects["report"].pk,
         "notification": objects["notification"].pk,
         "notice": objects["notice"].petition.tracking_number,
     }
-    for kind in ("household", "case", "replied", "attachment", "visit"):
+    for kind in ("household", "case", "replied", "attachment", "visit", "report"):
         for variant, obj in objects[kind].items():
             values[f"{kind}_{variant}"] = obj.pk
     return template.format(**values)
