@@ -13,6 +13,7 @@ from households.idcard import parse_id_number
 from households.models import Group, Household, Person, Tag, Village
 from households.phones import normalize_phone
 from minqing.access import CENTER_ROLES
+from minqing.xlsx import WorkbookRefused, check_archive
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -193,4 +194,21 @@ class ImportUploadForm(forms.Form):
             raise ValidationError("请上传 .xlsx 格式的 Excel 文件（旧的 .xls 请先另存为 .xlsx）。")
         if upload.size > MAX_UPLOAD_BYTES:
             raise ValidationError("文件超过 20 MB。")
+        try:
+            check_archive(upload)  # the zip's directory only: a zip bomb is refused before anything reads it
+        except WorkbookRefused as exc:
+            raise ValidationError(str(exc)) from None
         return upload
+
+
+class ImportConfirmForm(forms.Form):
+    """Confirm a checked import; with conflicts of head, say whether to replace those heads."""
+
+    replace_conflicts = forms.BooleanField(label="替换这些户的户主", required=False)
+
+    def __init__(self, *args, conflicts: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        if conflicts:
+            self.fields["replace_conflicts"].label = f"替换这 {conflicts} 户的户主（变更记入各户的台账记录）"
+        else:
+            self.fields["replace_conflicts"].widget = forms.HiddenInput()

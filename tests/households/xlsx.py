@@ -34,3 +34,89 @@ def write_ledger_file(path: Path, households, members=None, *, title=True, heade
 def household_row(village="和平村", group="1组", no="001", head="张三", id_number="", phone="", address="",
                   size=3, tags="", cadre="", notes=""):  # fmt: skip
     return [village, group, no, head, id_number, phone, address, size, tags, cadre, notes]
+
+
+# --- Files written by hand: formulas with or without a saved result, zip bombs -----------------------------
+
+CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+    '<Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+    '<Override PartName="/xl/worksheets/sheet1.xml" '
+    'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'
+)
+PACKAGE_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    'Target="xl/workbook.xml"/></Relationships>'
+)
+WORKBOOK = (
+    '<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+    '<sheet name="户籍台账" sheetId="1" r:id="rId1"/></sheets></workbook>'
+)
+WORKBOOK_RELS = (
+    '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" '
+    'Target="worksheets/sheet1.xml"/></Relationships>'
+)
+SHEET_START = '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+SHEET_END = "</sheetData></worksheet>"
+
+
+class Formula:
+    """A cell holding ``=text``; ``result`` is the value Excel saved with it (None: never computed)."""
+
+    def __init__(self, text: str, result=None):
+        self.text, self.result = text, result
+
+
+def _cell_xml(ref: str, value) -> str:
+    from xml.sax.saxutils import escape
+
+    if value is None:
+        return ""
+    if isinstance(value, Formula):
+        f = f"<f>{escape(value.text)}</f>"
+        if value.result is None:
+            return f'<c r="{ref}">{f}</c>'
+        if isinstance(value.result, str):
+            return f'<c r="{ref}" t="str">{f}<v>{escape(value.result)}</v></c>'
+        return f'<c r="{ref}">{f}<v>{value.result}</v></c>'
+    if isinstance(value, int | float):
+        return f'<c r="{ref}"><v>{value}</v></c>'
+    return f'<c r="{ref}" t="inlineStr"><is><t>{escape(str(value))}</t></is></c>'
+
+
+def sheet_xml(rows) -> str:
+    from openpyxl.utils import get_column_letter
+
+    out = [SHEET_START]
+    for r, row in enumerate(rows, start=1):
+        cells = "".join(_cell_xml(f"{get_column_letter(c)}{r}", v) for c, v in enumerate(row, start=1))
+        out.append(f'<row r="{r}">{cells}</row>')
+    out.append(SHEET_END)
+    return "".join(out)
+
+
+def write_package(path: Path, sheet, *, padding_mb: int = 0) -> Path:
+    """An .xlsx written part by part: ``sheet`` is the sheet's rows (see ``sheet_xml``). ``padding_mb`` adds that
+    many MB of spaces inside the sheet's XML (valid XML, compressed about a thousand times: a zip bomb)."""
+    import zipfile
+
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", CONTENT_TYPES)
+        z.writestr("_rels/.rels", PACKAGE_RELS)
+        z.writestr("xl/workbook.xml", WORKBOOK)
+        z.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
+        xml = sheet_xml(sheet)
+        head, tail = xml[: -len(SHEET_END)], SHEET_END
+        with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
+            part.write(head.encode())
+            block = b" " * (1 << 20)
+            for _ in range(padding_mb):
+                part.write(block)
+            part.write(tail.encode())
+    return path
