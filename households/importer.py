@@ -54,7 +54,8 @@ from households.models import Group, Household, HouseholdEvent, Person, Tag, Vil
 from households.phones import normalize_phone
 from households.querysets import exact_in
 from minqing.access import CENTER_ROLES
-from minqing.xlsx import WorkbookRefused, formula_cells_without_value, open_workbook
+from minqing.xlsx import FORMULA_WITHOUT_VALUE as FORMULA
+from minqing.xlsx import Book, Sheet, WorkbookRefused, open_workbook
 
 __all__ = ["Conflict", "Counts", "ImportFileError", "ImportReport", "Problem", "apply", "preview"]
 
@@ -104,8 +105,6 @@ RELATION_WORDS = {
     "儿媳/女婿": "儿媳/女婿", "儿媳": "儿媳/女婿", "女婿": "儿媳/女婿", "其他": "其他",
 }  # fmt: skip
 _UNRESOLVED = object()  # a cadre named in the file but not matched: keep what the ledger has
-#: A cell holding a formula with no saved result (minqing.xlsx.formula_cells_without_value).
-FORMULA = type("FormulaWithoutValue", (), {"__repr__": lambda self: "<formula without value>"})()
 UNKNOWN_CADRE = "联系干部在系统中没有同名用户，未设置联系干部"
 AMBIGUOUS_CADRE = "联系干部有多个同名用户，未设置联系干部"
 UNKNOWN_RELATION = "与户主关系未识别，记为“其他”"
@@ -129,40 +128,41 @@ def _header_key(value) -> str:
     return "".join(cell_text(value).split()).replace("*", "").replace("＊", "")
 
 
+def _values(book: Book, sheet: Sheet) -> Iterator[tuple[int, list]]:
+    try:
+        yield from book.rows(sheet)
+    except WorkbookRefused as exc:
+        raise ImportFileError(str(exc)) from exc
+
+
 def _sheet_rows(
-    ws, columns: list[str], required: tuple[str, ...], hints: list[str], *, limit: int, formulas: set
+    book: Book, sheet: Sheet, columns: list[str], required: tuple[str, ...], hints: list[str], *, limit: int
 ) -> Iterator[tuple[int, dict]]:
-    """Yield (Excel row number, {column: value}) for each non-blank data row below the header. A cell in
-    ``formulas`` (row, column) — a formula without a saved result — comes as FORMULA. More than ``limit``
-    data rows raise ImportFileError."""
-    ws.reset_dimensions()  # some writers record wrong dimensions; read to the real end
-    rows = ws.iter_rows(min_row=1, values_only=True)
-    colmap, header_row = None, 0
-    for header_row, values in enumerate(rows, start=1):
-        if header_row > HEADER_SCAN_ROWS:
+    """Yield (Excel row number, {column: value}) for each non-blank data row below the header. A formula cell
+    without a saved result comes as FORMULA. More than ``limit`` data rows raise ImportFileError."""
+    rows = _values(book, sheet)
+    colmap, formula_above = None, False
+    for number, values in rows:
+        if number > HEADER_SCAN_ROWS:
             break
+        formula_above = formula_above or any(v is FORMULA for v in values)
         keys = [_header_key(v) for v in values]
         if all(name in keys for name in required):
             colmap = {name: keys.index(name) for name in columns if name in keys}
             break
     if colmap is None:
-        if any(row <= HEADER_SCAN_ROWS for row, _ in formulas):
+        if formula_above:
             raise ImportFileError(
-                f"工作表“{ws.title}”的表头是公式，没有保存计算结果：请在 Excel 中复制整张表，"
+                f"工作表“{sheet.title}”的表头是公式，没有保存计算结果：请在 Excel 中复制整张表，"
                 "“选择性粘贴”为数值后保存，再上传。"
             )
         raise ImportFileError(
-            f"工作表“{ws.title}”的前{HEADER_SCAN_ROWS}行中找不到表头（需要列：{'、'.join(required)}）。"
+            f"工作表“{sheet.title}”的前{HEADER_SCAN_ROWS}行中找不到表头（需要列：{'、'.join(required)}）。"
         )
-    formula_columns: dict[int, set[int]] = defaultdict(set)
-    for row_number, column in formulas:
-        formula_columns[row_number].add(column - 1)
     hint_values = {name: hint for name, hint in zip(columns, hints, strict=True) if hint}
     count = 0
-    for number, values in enumerate(rows, start=header_row + 1):
+    for number, values in rows:
         row = {name: values[i] if i < len(values) else None for name, i in colmap.items()}
-        if number in formula_columns:
-            row.update({name: FORMULA for name, i in colmap.items() if i in formula_columns[number]})
         if all(cell_text(v) == "" for v in row.values()):
             continue  # blank line
         if all(cell_text(row.get(name)) == hint for name, hint in hint_values.items() if name in row):
@@ -170,7 +170,8 @@ def _sheet_rows(
         count += 1
         if count > limit:
             raise ImportFileError(
-                f"工作表“{ws.title}”超过 {limit} 行（第{number}行），超过一次导入的上限：请按村拆分成几个文件分别导入。"
+                f"工作表“{sheet.title}”超过 {limit} 行（第{number}行），超过一次导入的上限："
+                "请按村拆分成几个文件分别导入。"
             )
         yield number, row
 
@@ -190,45 +191,36 @@ def _batches(iterable, size=BATCH):
 
 
 class _Workbook:
-    """The uploaded file, checked and opened read-only; its household sheet and optional member sheet."""
+    """The uploaded file, checked and opened for reading (minqing.xlsx); its household sheet and optional member
+    sheet."""
 
     def __init__(self, source: str | IO[bytes]):
         try:
-            self.wb = open_workbook(source)
+            self.book = open_workbook(source)
         except WorkbookRefused as exc:
             raise ImportFileError(str(exc)) from exc
-        if not self.wb.worksheets:
-            self.wb.close()
+        if not self.book.sheets:
+            self.book.close()
             raise ImportFileError("这个文件中没有工作表。")
-        self.households = self.wb.worksheets[0]
-        self.members = next((ws for ws in self.wb.worksheets[1:] if ws.title.strip() == MEMBER_SHEET), None)
+        self.households = self.book.sheets[0]
+        self.members = next((s for s in self.book.sheets[1:] if s.title.strip() == MEMBER_SHEET), None)
         # The rows the sheets say they have (before reading them): for the progress shown while importing.
-        self.estimated_rows = sum(ws.max_row or 0 for ws in (self.households, self.members) if ws is not None)
+        self.estimated_rows = sum(self.book.stated_rows(s) for s in (self.households, self.members) if s)
 
     def household_rows(self):
         return _sheet_rows(
-            self.households,
-            HOUSEHOLD_COLUMNS,
-            HOUSEHOLD_REQUIRED,
-            HOUSEHOLD_HINTS,
-            limit=MAX_HOUSEHOLD_ROWS,
-            formulas=formula_cells_without_value(self.households),
+            self.book, self.households, HOUSEHOLD_COLUMNS, HOUSEHOLD_REQUIRED, HOUSEHOLD_HINTS, limit=MAX_HOUSEHOLD_ROWS
         )
 
     def member_rows(self):
         if self.members is None:
             return iter(())
         return _sheet_rows(
-            self.members,
-            MEMBER_COLUMNS,
-            MEMBER_REQUIRED,
-            MEMBER_HINTS,
-            limit=MAX_MEMBER_ROWS,
-            formulas=formula_cells_without_value(self.members),
+            self.book, self.members, MEMBER_COLUMNS, MEMBER_REQUIRED, MEMBER_HINTS, limit=MAX_MEMBER_ROWS
         )
 
     def close(self):
-        self.wb.close()
+        self.book.close()
 
 
 class _Ticker:

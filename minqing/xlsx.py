@@ -8,45 +8,63 @@ stored as a string cell (``data_type "s"``, never ``"f"``) carrying Excel's *quo
 WPS show it as the text it is and keep it text when someone edits the cell. The text itself is not altered, so
 an exported ledger imports back unchanged.
 
-**Reading.** An .xlsx file is a zip archive. Before openpyxl opens an uploaded workbook, ``check_archive``
-reads the archive's directory (no decompression) and refuses a file whose parts unpack to more than
-``MAX_UNPACKED_BYTES``, whose parts read into memory whole (everything but the worksheets, which are streamed:
-shared strings, styles, the workbook) unpack to more than ``MAX_WHOLE_PARTS_BYTES``, or any part of which
-unpacks to more than ``MAX_RATIO`` times its compressed size (a normal sheet is 5–15 times; a zip bomb
-thousands). ``zipfile`` never inflates a part beyond the size the directory declares (and fails the CRC if
-the data disagree), so the checked sizes bound what is read. ``open_workbook`` then opens the file in
-openpyxl's read-only mode with a shared-string reader that keeps only the strings (openpyxl 3.1's own keeps
-every parsed XML element of the table as well: a 12 MB table costs ~90 MB, the strings alone ~40 MB).
-``formula_cells_without_value`` names the cells holding a formula whose result was never computed and saved
-(files written by programs): read for their values they would silently look blank.
+**Reading.** An .xlsx file is a zip archive of XML parts, and a small file can unpack to a huge one (a 1.4 MB
+upload once took 423 MB to read). ``open_workbook`` refuses (WorkbookRefused, with a message for the clerk)
+before openpyxl parses anything:
+
+* from the zip's directory alone (``check_archive``, quick enough for the upload form): any part unpacking to
+  more than MAX_RATIO times its compressed size (real sheets: 5–15; zip bombs: 1,000 and more), all parts
+  together over MAX_UNPACKED_BYTES, the shared-string table (kept in memory whole) over MAX_STRINGS_BYTES,
+  and the other parts read whole (content types, workbook, its relationships, styles) over
+  MAX_WHOLE_PARTS_BYTES. ``zipfile`` never inflates a part beyond the size the directory declares (and fails
+  the CRC if the data disagree), so these sizes bound what is read;
+* from one streamed pass over each part that will be parsed: a worksheet holding a text or a tag longer than
+  MAX_TOKEN_BYTES (the XML parser holds each whole; Excel's longest cell is 32,767 characters), and the parts
+  read whole holding more than MAX_WHOLE_ELEMENTS elements.
+
+Then it reads only what a data import needs, keeping nothing it has read: the shared strings without their
+XML (openpyxl 3.1 keeps every parsed element of the table: a 12 MB table cost ~90 MB), and each worksheet row
+by row (``Book.rows``), clearing each row once given and refusing a row of more than MAX_ELEMENTS_PER_ROW
+elements (openpyxl's read-only sheets keep an element and the formatting of every row read). A cell holding
+a formula whose result was never saved (files written by programs) comes as FORMULA_WITHOUT_VALUE, not as a
+silent blank. So the memory of reading any accepted file is bounded: its string table, one row, constants
+(measured for the largest accepted ledger in tests/households/test_import_limits.py).
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from xml.etree.ElementTree import iterparse
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.text import Text
+from openpyxl.packaging.relationship import get_rels_path
 from openpyxl.reader.excel import ExcelReader
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
-from openpyxl.xml.constants import ARC_CONTENT_TYPES, SHARED_STRINGS, SHEET_MAIN_NS, WORKSHEET_TYPE
+from openpyxl.xml.constants import ARC_CONTENT_TYPES, ARC_STYLE, SHARED_STRINGS, SHEET_MAIN_NS, WORKSHEET_TYPE
 
 #: Text starting with one of these is a formula (or the start of one) to a spreadsheet program.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 MB = 1024 * 1024
-#: All parts together, unpacked. A ledger of 50,000 households and 100,000 members written by this product is
-#: 64 MB; a sheet is streamed, so this bounds the time spent reading rather than memory.
-MAX_UNPACKED_BYTES = 160 * MB
-#: The parts openpyxl reads into memory whole: shared strings (Excel keeps every text cell's text there once),
-#: styles, the workbook, relationships, properties. Excel's own copy of a 50,000-household ledger has a
-#: string table of about 6 MB; each MB of it costs up to ~3.5 MB of memory.
-MAX_WHOLE_PARTS_BYTES = 16 * MB
 #: Unpacked ÷ compressed size of any one part over RATIO_FLOOR_BYTES. Real sheets: 5–15; zip bombs: 1,000+.
 MAX_RATIO = 100
 RATIO_FLOOR_BYTES = 1 * MB
+#: All parts together, unpacked. 50,000 households and 100,000 members as this product writes them: 64 MB.
+#: Sheets are streamed: this bounds the time spent reading, not memory.
+MAX_UNPACKED_BYTES = 160 * MB
+#: The shared-string table (Excel keeps each distinct text there once), held in memory whole: up to ~4 bytes of
+#: memory per byte of table. Excel's copy of a ledger of 30,000 households with their members fits.
+MAX_STRINGS_BYTES = 8 * MB
+#: The other parts read whole: content types, the workbook, its relationships, the styles.
+MAX_WHOLE_PARTS_BYTES = 2 * MB
+MAX_WHOLE_ELEMENTS = 100_000
+#: The longest text or tag in a worksheet (between two "<"). Excel's longest cell text is 32,767 characters.
+MAX_TOKEN_BYTES = 256 * 1024
+#: XML elements in one row of a worksheet (or one shared string). A full row of 16,384 text cells has ~50,000.
+MAX_ELEMENTS_PER_ROW = 100_000
 
 
 class WorkbookRefused(Exception):
@@ -94,56 +112,102 @@ def _mb(size: int) -> str:
     return f"{size / MB:.0f}" if size >= 10 * MB else f"{size / MB:.1f}"
 
 
-def _worksheet_parts(archive: zipfile.ZipFile) -> set[str]:
-    """Names of the parts the content types declare as worksheets (streamed by openpyxl's read-only mode)."""
+UNREADABLE = "无法读取这个文件：请上传 Excel 2007 及以上格式（.xlsx）的文件。"
+NOT_NORMAL = "不像是正常的 Excel 文件，已拒绝导入。请在 Excel 中打开后另存为 .xlsx 再上传。"
+
+
+@dataclass(frozen=True)
+class _Parts:
+    """Which parts of the package are what: the worksheets (streamed), the shared strings, and the other parts
+    this module reads whole (content types, workbook, its relationships, styles)."""
+
+    sheets: frozenset[str]
+    strings: str | None
+    whole: frozenset[str]
+
+
+def _parts(archive: zipfile.ZipFile) -> _Parts:
     from openpyxl.packaging.manifest import Manifest
+    from openpyxl.reader.excel import _find_workbook_part
     from openpyxl.xml.functions import fromstring
 
     manifest = Manifest.from_tree(fromstring(archive.read(ARC_CONTENT_TYPES)))
-    return {part.PartName.lstrip("/") for part in manifest.Override if part.ContentType == WORKSHEET_TYPE}
+    sheets = frozenset(p.PartName.lstrip("/") for p in manifest.Override if p.ContentType == WORKSHEET_TYPE)
+    strings = manifest.find(SHARED_STRINGS)
+    workbook = _find_workbook_part(manifest).PartName.lstrip("/")
+    whole = {ARC_CONTENT_TYPES, workbook, get_rels_path(workbook), ARC_STYLE}
+    return _Parts(sheets, strings.PartName.lstrip("/") if strings is not None else None, frozenset(whole))
 
 
 def check_archive(source) -> None:
-    """Refuse (WorkbookRefused) an archive too big when unpacked or packed absurdly tightly; ``source`` is a
-    path or a binary file. Reads only the zip directory and the small content-types part."""
+    """Refuse (WorkbookRefused) an archive too big when unpacked or packed absurdly tightly. ``source`` is a
+    path or a binary file. Reads only the zip's directory and the small content-types part: quick enough for a
+    form's validation."""
     if hasattr(source, "seek"):
         source.seek(0)
     try:
         archive = zipfile.ZipFile(source)
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise WorkbookRefused("无法读取这个文件：请上传 Excel 2007 及以上格式（.xlsx）的文件。") from exc
+        raise WorkbookRefused(UNREADABLE) from exc
     try:
-        infos = archive.infolist()
-        for info in infos:
-            if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                raise WorkbookRefused(
-                    f"文件的压缩比异常（其中“{info.filename}”解压后是压缩时的 "
-                    f"{info.file_size // max(info.compress_size, 1)} 倍，正常的 Excel 文件不超过 {MAX_RATIO} 倍），"
-                    "不像是正常的 Excel 文件，已拒绝导入。请在 Excel 中打开后另存为 .xlsx 再上传。"
-                )
-        total = sum(info.file_size for info in infos)
-        if total > MAX_UNPACKED_BYTES:
-            raise WorkbookRefused(
-                f"文件解压后有 {_mb(total)} MB，超过 {_mb(MAX_UNPACKED_BYTES)} MB 的上限："
-                "请按村拆分成几个文件分别导入。"
-            )
-        content_types = archive.getinfo(ARC_CONTENT_TYPES) if ARC_CONTENT_TYPES in archive.namelist() else None
-        if content_types is None or content_types.file_size > MAX_WHOLE_PARTS_BYTES:
-            raise WorkbookRefused("无法读取这个文件：请上传 Excel 2007 及以上格式（.xlsx）的文件。")
-        try:
-            sheets = _worksheet_parts(archive)
-        except Exception as exc:  # noqa: BLE001 — any malformed manifest is the same unreadable file
-            raise WorkbookRefused("无法读取这个文件：请上传 Excel 2007 及以上格式（.xlsx）的文件。") from exc
-        whole = sum(info.file_size for info in infos if info.filename not in sheets)
-        if whole > MAX_WHOLE_PARTS_BYTES:
-            raise WorkbookRefused(
-                f"文件中的文字表和格式等部分解压后有 {_mb(whole)} MB，超过 {_mb(MAX_WHOLE_PARTS_BYTES)} MB 的上限："
-                "请按村拆分成几个文件分别导入。"
-            )
+        _check_directory(archive)
     finally:
         archive.close()
         if hasattr(source, "seek"):
             source.seek(0)
+
+
+def _check_directory(archive: zipfile.ZipFile) -> _Parts:
+    infos = archive.infolist()
+    for info in infos:
+        if info.file_size > RATIO_FLOOR_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            ratio = info.file_size // max(info.compress_size, 1)
+            raise WorkbookRefused(
+                f"文件的压缩比异常：其中“{info.filename}”解压后是压缩时的 {ratio} 倍"
+                f"（正常的 Excel 文件不超过 {MAX_RATIO} 倍），" + NOT_NORMAL
+            )
+    total = sum(info.file_size for info in infos)
+    if total > MAX_UNPACKED_BYTES:
+        raise WorkbookRefused(
+            f"文件解压后有 {_mb(total)} MB，超过 {_mb(MAX_UNPACKED_BYTES)} MB 的上限：请按村拆分成几个文件分别导入。"
+        )
+    sizes = {info.filename: info.file_size for info in infos}
+    if ARC_CONTENT_TYPES not in sizes:
+        raise WorkbookRefused(UNREADABLE)
+    if sizes[ARC_CONTENT_TYPES] <= MAX_WHOLE_PARTS_BYTES:
+        try:
+            parts = _parts(archive)
+        except Exception as exc:  # noqa: BLE001 — any malformed manifest is the same unreadable file
+            raise WorkbookRefused(UNREADABLE) from exc
+    else:
+        parts = _Parts(frozenset(), None, frozenset({ARC_CONTENT_TYPES}))
+    if parts.strings and sizes.get(parts.strings, 0) > MAX_STRINGS_BYTES:
+        raise WorkbookRefused(
+            f"文件中的文字表（共享字符串）解压后有 {_mb(sizes[parts.strings])} MB，超过 {_mb(MAX_STRINGS_BYTES)} MB "
+            "的上限：请按村拆分成几个文件分别导入。"
+        )
+    whole = sum(sizes.get(name, 0) for name in parts.whole)
+    if whole > MAX_WHOLE_PARTS_BYTES:
+        raise WorkbookRefused(
+            f"文件中的格式和工作簿信息解压后有 {_mb(whole)} MB，超过 {_mb(MAX_WHOLE_PARTS_BYTES)} MB 的上限："
+            "请在 Excel 中清除格式、另存为 .xlsx 后再上传。"
+        )
+    return parts
+
+
+def _scan(src, *, max_token: int, max_elements: int | None = None) -> None:
+    """Stream a part's XML once, refusing a run of more than ``max_token`` bytes without a ``<`` (one text or one
+    tag: what the XML parser would hold whole) and, when given, more than ``max_elements`` ``<``."""
+    run, count = 0, 0
+    while block := src.read(1 << 20):
+        pieces = block.split(b"<")
+        count += len(pieces) - 1
+        longest = run + len(pieces[0]) if len(pieces) > 1 else run + len(block)
+        if len(pieces) > 2:
+            longest = max(longest, max(map(len, pieces[1:-1])))
+        run = len(pieces[-1]) if len(pieces) > 1 else run + len(block)
+        if max(longest, run) > max_token or (max_elements is not None and count > max_elements):
+            raise WorkbookRefused("文件中有异常庞大的内容，" + NOT_NORMAL)
 
 
 _STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
@@ -152,19 +216,40 @@ _STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
 def _read_strings(src) -> list[str]:
     """The shared-string table, keeping nothing of the XML once each string is read."""
     strings: list[str] = []
-    root = None
+    root, elements = None, 0
     for event, node in iterparse(src, events=("start", "end")):
         if event == "start":
+            elements += 1
             if root is None:
                 root = node
+            elif elements > MAX_ELEMENTS_PER_ROW:
+                raise WorkbookRefused("文件中有异常庞大的内容，" + NOT_NORMAL)
             continue
         if node.tag == _STRING_TAG:
             strings.append(Text.from_tree(node).content.replace("x005F_", ""))
             root.clear()
+            elements = 1
     return strings
 
 
 class _Reader(ExcelReader):
+    """openpyxl's reader, reading only what a data import needs: the content types, the shared strings (keeping
+    only the strings), the workbook (sheet names, dates from 1900 or 1904) and the styles (which number formats are
+    dates). Worksheets are not opened here: ``Book.rows`` streams them."""
+
+    def read(self):
+        from openpyxl.styles.stylesheet import apply_stylesheet
+
+        self.read_manifest()
+        self.read_strings()
+        self.read_workbook()
+        apply_stylesheet(self.archive, self.wb)
+        self.sheets = [
+            Sheet(sheet.name, rel.target)
+            for sheet, rel in self.parser.find_sheets()
+            if rel.target in self.valid_files and rel.Type.endswith("/worksheet")
+        ]
+
     def read_strings(self):
         part = self.package.find(SHARED_STRINGS)
         if part is not None:
@@ -172,60 +257,132 @@ class _Reader(ExcelReader):
                 self.shared_strings = _read_strings(src)
 
 
-def open_workbook(source):
-    """``check_archive``, then the workbook in openpyxl's read-only mode with cached values (``data_only``).
-    The caller closes it. Raises WorkbookRefused for any file that cannot be read as a workbook."""
+@dataclass(frozen=True)
+class Sheet:
+    title: str
+    path: str
+
+
+#: A cell holding a formula whose result was never computed and saved (a file written by a program).
+FORMULA_WITHOUT_VALUE = type("FormulaWithoutValue", (), {"__repr__": lambda self: "<formula without value>"})()
+
+_NS = f"{{{SHEET_MAIN_NS}}}"
+_ROW, _F, _V = f"{_NS}row", f"{_NS}f", f"{_NS}v"
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]+\d+:[A-Z]+(\d+)\"")
+
+
+def _unsaved(cell) -> bool:
+    """A formula cell without a saved result? (A formula whose result is text saves it as ``t="str"``: an empty
+    saved text is a real, blank result.)"""
+    return cell.find(_F) is not None and not cell.findtext(_V) and cell.get("t") != "str"
+
+
+def _unsaved(cell) -> bool:
+    """A formula cell without a saved result? (A formula whose result is text saves it as ``t="str"``: an empty
+    saved text is a real, blank result.)"""
+    return cell.find(_F) is not None and not cell.findtext(_V) and cell.get("t") != "str"
+
+
+class Book:
+    """An .xlsx opened for reading its values: ``sheets``, then ``rows(sheet)`` for each."""
+
+    def __init__(self, archive: zipfile.ZipFile, reader: _Reader):
+        self.archive, self.sheets = archive, reader.sheets
+        self._strings = reader.shared_strings
+        self._epoch, self._dates, self._durations = (
+            reader.wb.epoch,
+            reader.wb._date_formats,
+            reader.wb._timedelta_formats,
+        )
+
+    def close(self) -> None:
+        self.archive.close()
+
+    def stated_rows(self, sheet: Sheet) -> int:
+        """The last row the sheet says it has (its ``<dimension>``; 0 when it does not say). Only a hint."""
+        with self.archive.open(sheet.path) as src:
+            match = _DIMENSION.search(src.read(1 << 16))
+        return int(match.group(1)) if match else 0
+
+    def rows(self, sheet: Sheet) -> Iterator[tuple[int, list]]:
+        """(row number, [value of column A, B, …]) for each row the sheet's XML holds, in order. Values are read as
+        openpyxl reads them with ``data_only`` (the saved result of a formula), except that a formula cell with no
+        saved result gives FORMULA_WITHOUT_VALUE rather than a blank. Nothing is kept once a row is given: memory
+        stays flat however long the sheet, and a row of more than MAX_ELEMENTS_PER_ROW elements is refused."""
+        try:
+            yield from self._rows(sheet)
+        except WorkbookRefused:
+            raise
+        except (SyntaxError, ValueError, IndexError, KeyError, TypeError, zipfile.BadZipFile, OSError) as exc:
+            raise WorkbookRefused(f"工作表“{sheet.title}”无法读取：" + NOT_NORMAL) from exc
+
+    def _rows(self, sheet: Sheet) -> Iterator[tuple[int, list]]:
+        from openpyxl.worksheet._reader import WorkSheetParser
+
+        with self.archive.open(sheet.path) as src:
+            cells = WorkSheetParser(
+                None,
+                self._strings,
+                data_only=True,
+                epoch=self._epoch,
+                date_formats=self._dates,
+                timedelta_formats=self._durations,
+            )
+            stack: list = []
+            elements = 0
+            for event, node in iterparse(src, events=("start", "end")):
+                if event == "start":
+                    stack.append(node)
+                    elements += 1
+                    if elements > MAX_ELEMENTS_PER_ROW:
+                        raise WorkbookRefused("文件中有异常庞大的内容，" + NOT_NORMAL)
+                    continue
+                stack.pop()
+                depth = len(stack)  # of the parent: 0 for the root, 1 for its children (sheetData…)
+                if depth > 2:
+                    continue  # a cell and its parts: read with their row
+                if depth == 2 and node.tag == _ROW:
+                    number, parsed = cells.parse_row(node)
+                    cells.row_dimensions.clear()  # openpyxl keeps each formatted row's height: not needed here
+                    values = [None] * (max((c["column"] for c in parsed), default=0))
+                    for element, cell in zip(node, parsed, strict=True):
+                        values[cell["column"] - 1] = FORMULA_WITHOUT_VALUE if _unsaved(element) else cell["value"]
+                    yield number, values
+                if stack:
+                    stack[-1].clear()  # drop what has been read: the row, or a part beside sheetData
+                elements = len(stack)
+
+
+def open_workbook(source) -> Book:
+    """Check ``source`` (a path or a binary file) and open it for reading its values; the caller closes it.
+
+    Before openpyxl parses anything: ``check_archive``'s rules, then one streamed pass over each part that will be
+    read, refusing a worksheet with a text or tag over MAX_TOKEN_BYTES and a workbook or styles part with more than
+    MAX_WHOLE_ELEMENTS elements. Raises WorkbookRefused for any file that cannot be read as a workbook."""
     from openpyxl.utils.exceptions import InvalidFileException
 
-    check_archive(source)
+    if hasattr(source, "seek"):
+        source.seek(0)
     try:
-        reader = _Reader(source, read_only=True, data_only=True, keep_links=False)
+        reader = _Reader(source, read_only=True, data_only=True, keep_links=False)  # opens the zip's directory
+    except (InvalidFileException, zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise WorkbookRefused(UNREADABLE) from exc
+    archive = reader.archive
+    try:
+        parts = _check_directory(archive)
+        names = set(archive.namelist())
+        for name in sorted(parts.whole & names):
+            with archive.open(name) as src:
+                _scan(src, max_token=MAX_WHOLE_PARTS_BYTES, max_elements=MAX_WHOLE_ELEMENTS)
+        for name in sorted(parts.sheets & names):
+            with archive.open(name) as src:
+                _scan(src, max_token=MAX_TOKEN_BYTES)
         reader.read()
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise WorkbookRefused("无法读取这个文件：请上传 Excel 2007 及以上格式（.xlsx）的文件。") from exc
-    return reader.wb
-
-
-_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
-_ROW, _CELL, _F, _V = (f"{{{SHEET_MAIN_NS}}}{tag}" for tag in ("row", "c", "f", "v"))
-
-
-def _has_formula_tag(src, chunk: int = 1 << 20) -> bool:
-    tail = b""
-    while block := src.read(chunk):
-        if _FORMULA_TAG.search(tail + block):
-            return True
-        tail = block[-32:]
-    return False
-
-
-def formula_cells_without_value(ws) -> set[tuple[int, int]]:
-    """(row, column), 1-based, of each cell of the read-only sheet ``ws`` that holds a formula without a saved
-    result. A quick scan of the sheet's XML first: most ledgers have no formula at all."""
-    archive = ws.parent._archive
-    with archive.open(ws._worksheet_path) as src:
-        if not _has_formula_tag(src):
-            return set()
-    found: set[tuple[int, int]] = set()
-    row = column = 0
-    parent = None
-    with archive.open(ws._worksheet_path) as src:
-        for event, node in iterparse(src, events=("start", "end")):
-            if event == "start":
-                if node.tag == _ROW:
-                    row = int(node.get("r") or row + 1)
-                    column = 0
-                elif node.tag == _CELL:
-                    ref = node.get("r")
-                    column = column_index_from_string(coordinate_from_string(ref)[0]) if ref else column + 1
-                elif node.tag.endswith("}sheetData"):
-                    parent = node
-                continue
-            if node.tag == _CELL:
-                formula = node.find(_F)
-                # A formula whose result is text saves it as t="str"; an empty saved text is a real, blank result.
-                if formula is not None and not node.findtext(_V) and node.get("t") != "str":
-                    found.add((row, column))
-            elif node.tag == _ROW and parent is not None:
-                parent.clear()
-    return found
+        reader.sheets = [sheet for sheet in reader.sheets if sheet.path in parts.sheets]  # only what was scanned
+    except WorkbookRefused:
+        archive.close()
+        raise
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError, SyntaxError) as exc:
+        archive.close()
+        raise WorkbookRefused(UNREADABLE) from exc
+    return Book(archive, reader)

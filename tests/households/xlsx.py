@@ -73,7 +73,7 @@ class Formula:
         self.text, self.result = text, result
 
 
-def _cell_xml(ref: str, value) -> str:
+def _cell_xml(ref: str, value, strings: dict | None) -> str:
     from xml.sax.saxutils import escape
 
     if value is None:
@@ -87,31 +87,59 @@ def _cell_xml(ref: str, value) -> str:
         return f'<c r="{ref}">{f}<v>{value.result}</v></c>'
     if isinstance(value, int | float):
         return f'<c r="{ref}"><v>{value}</v></c>'
+    if strings is not None:  # as Excel writes text: once, in the shared-string table
+        return f'<c r="{ref}" t="s"><v>{strings.setdefault(str(value), len(strings))}</v></c>'
     return f'<c r="{ref}" t="inlineStr"><is><t>{escape(str(value))}</t></is></c>'
 
 
-def sheet_xml(rows) -> str:
+def sheet_xml(rows, strings: dict | None = None) -> str:
     from openpyxl.utils import get_column_letter
 
     out = [SHEET_START]
     for r, row in enumerate(rows, start=1):
-        cells = "".join(_cell_xml(f"{get_column_letter(c)}{r}", v) for c, v in enumerate(row, start=1))
+        cells = "".join(_cell_xml(f"{get_column_letter(c)}{r}", v, strings) for c, v in enumerate(row, start=1))
         out.append(f'<row r="{r}">{cells}</row>')
     out.append(SHEET_END)
     return "".join(out)
 
 
-def write_package(path: Path, sheet, *, padding_mb: int = 0) -> Path:
+def strings_xml(strings) -> str:
+    from xml.sax.saxutils import escape
+
+    items = "".join(f"<si><t>{escape(text)}</t></si>" for text in strings)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"{items}</sst>"
+    )
+
+
+def write_package(path: Path, sheet, *, padding_mb: int = 0, shared_strings: bool = False, extra_strings=()) -> Path:
     """An .xlsx written part by part: ``sheet`` is the sheet's rows (see ``sheet_xml``). ``padding_mb`` adds that
-    many MB of spaces inside the sheet's XML (valid XML, compressed about a thousand times: a zip bomb)."""
+    many MB of spaces inside the sheet's XML (valid XML, compressed about a thousand times: a zip bomb).
+    ``shared_strings`` keeps text in a shared-string table as Excel does, followed by ``extra_strings``."""
     import zipfile
 
+    strings: dict | None = {} if shared_strings else None
+    xml = sheet_xml(sheet, strings)
+    content_types, workbook_rels = CONTENT_TYPES, WORKBOOK_RELS
+    if strings is not None:
+        content_types = content_types.replace(
+            "</Types>",
+            '<Override PartName="/xl/sharedStrings.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+        )
+        workbook_rels = workbook_rels.replace(
+            "</Relationships>",
+            '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+            'sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+        )
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", CONTENT_TYPES)
+        z.writestr("[Content_Types].xml", content_types)
         z.writestr("_rels/.rels", PACKAGE_RELS)
         z.writestr("xl/workbook.xml", WORKBOOK)
-        z.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
-        xml = sheet_xml(sheet)
+        z.writestr("xl/_rels/workbook.xml.rels", workbook_rels)
+        if strings is not None:
+            z.writestr("xl/sharedStrings.xml", strings_xml([*strings, *extra_strings]))
         head, tail = xml[: -len(SHEET_END)], SHEET_END
         with z.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as part:
             part.write(head.encode())
