@@ -9,14 +9,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-#: How many lines of each list a stored report keeps for the page (the command prints every line).
+#: How many lines of each list a stored report keeps for the page.
 MAX_LISTED = 1000
+#: How many bad rows and notes a report keeps, line by line (the command prints them); beyond, they are counted
+#: (and notes still grouped), so a file of 200,000 bad rows costs no more memory than one of 10,000.
+MAX_KEPT = 10_000
 #: How many lines of new households and members the preview lists.
 MAX_NEW_LISTED = 200
 NO_ID = "无身份证号"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """A bad row (a *problem*: nothing is imported) or a *note* about a row that still imports.
 
@@ -34,7 +37,7 @@ class Problem:
         return f"第{self.row}行{where}：{self.message}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Conflict:
     """A row that matches a household by village + household number but names another head (a different name,
     or a different ID number where both have one): importing it would put another family in that household's
@@ -81,29 +84,50 @@ class Counts:
         return {k: getattr(self, k) for k in ("new", "updated", "unchanged", "rejected", "conflicts")}
 
 
-def _rows(rows: list[int]) -> str:
+def _rows(rows: list[int], count: int) -> str:
     """[3, 7, 12] → 第3、7、12行; more than five → 第3、7、12、15、20行等9行."""
     shown = "、".join(str(r) for r in rows[:5])
-    return f"第{shown}行" + (f"等{len(rows)}行" if len(rows) > 5 else "")
+    return f"第{shown}行" + (f"等{count}行" if count > 5 else "")
 
 
-def grouped_notes(notes: list[Problem]) -> list[str]:
-    """One line per kind of note: a note on one row as it is, a repeated one once with its count and rows."""
-    groups: dict[tuple[str, str], list[Problem]] = {}
-    for note in notes:
-        groups.setdefault((note.sheet, note.kind or note.message), []).append(note)
-    lines = []
-    for (sheet, kind), items in groups.items():
-        if len(items) == 1:
-            lines.append(str(items[0]))
-            continue
-        by_subject: dict[str, list[int]] = {}
-        for note in items:
-            by_subject.setdefault(note.subject, []).append(note.row)
-        parts = [f"{subject} {_rows(rows)}" if subject else _rows(rows) for subject, rows in by_subject.items()]
-        where = f"，{sheet}" if sheet else ""
-        lines.append(f"{kind}（共{len(items)}行{where}）：{'；'.join(parts)}")
-    return lines
+OTHERS = "其他"
+
+
+class _NoteGroups:
+    """Notes grouped as they come: per (sheet, kind), per subject, the count and the first five rows."""
+
+    def __init__(self):
+        self.groups: dict[tuple[str, str], dict[str, list]] = {}
+        self.first: dict[tuple[str, str], Problem] = {}
+
+    MAX_SUBJECTS = 20  # beyond these, a group's other subjects are only counted
+
+    def add(self, note: Problem) -> None:
+        key = (note.sheet, note.kind or note.message)
+        self.first.setdefault(key, note)
+        subjects = self.groups.setdefault(key, {})
+        subject = note.subject if note.subject in subjects or len(subjects) < self.MAX_SUBJECTS else OTHERS
+        count_rows = subjects.setdefault(subject, [0, []])
+        count_rows[0] += 1
+        if len(count_rows[1]) < 5:
+            count_rows[1].append(note.row)
+
+    def lines(self) -> list[str]:
+        """One line per kind of note: a note on one row as it is, a repeated one once with its count and rows."""
+        ordered = sorted(self.groups.items(), key=lambda item: (item[0][0] != "", self.first[item[0]].row))
+        lines = []
+        for (sheet, kind), subjects in ordered:
+            total = sum(count for count, _ in subjects.values())
+            if total == 1:
+                lines.append(str(self.first[(sheet, kind)]))
+                continue
+            parts = [
+                f"{subject} {_rows(rows, count)}" if subject else _rows(rows, count)
+                for subject, (count, rows) in subjects.items()
+            ]
+            where = f"，{sheet}" if sheet else ""
+            lines.append(f"{kind}（共{total}行{where}）：{'；'.join(parts)}")
+        return lines
 
 
 @dataclass
@@ -119,11 +143,25 @@ class ImportReport:
     has_member_sheet: bool = False
     replace_conflicts: bool = False
     applied: bool = False
+    problem_count: int = 0  # all of them; ``problems`` keeps the first MAX_KEPT
+    note_count: int = 0
+    notes: _NoteGroups = field(default_factory=_NoteGroups, repr=False)
 
     @property
     def ok(self) -> bool:
         """Can it be applied? No bad row, and no conflict unless the clerk chose to replace the heads."""
-        return not self.problems and (self.replace_conflicts or not self.conflicts)
+        return not self.problem_count and (self.replace_conflicts or not self.conflicts)
+
+    def add_problem(self, problem: Problem) -> None:
+        self.problem_count += 1
+        if len(self.problems) < MAX_KEPT:
+            self.problems.append(problem)
+
+    def add_note(self, note: Problem) -> None:
+        self.note_count += 1
+        self.notes.add(note)
+        if len(self.warnings) < MAX_KEPT:
+            self.warnings.append(note)
 
     @property
     def rejected(self) -> int:
@@ -136,7 +174,10 @@ class ImportReport:
         return lines
 
     def note_lines(self) -> list[str]:
-        return grouped_notes(self.warnings)
+        return self.notes.lines()
+
+    def unlisted_problems(self) -> int:
+        return self.problem_count - len(self.problems)
 
     def add_change(self, line: str) -> None:
         if len(self.changes) < MAX_NEW_LISTED:
@@ -162,7 +203,7 @@ class ImportReport:
             "replace_conflicts": self.replace_conflicts,
             "rejected": self.rejected,
             "problems": [str(p) for p in self.problems[:MAX_LISTED]],
-            "problem_count": len(self.problems),
+            "problem_count": self.problem_count,
             "conflicts": [c.as_dict() for c in self.conflicts[:MAX_LISTED]],
             "conflict_count": len(self.conflicts),
             "notes": self.note_lines()[:MAX_LISTED],

@@ -62,9 +62,11 @@ __all__ = ["Conflict", "Counts", "ImportFileError", "ImportReport", "Problem", "
 BATCH = 500
 HEADER_SCAN_ROWS = 30
 #: Data rows a file may hold (each sheet). A township's ledger is 10,000+ households; a bigger file is split
-#: by village. With minqing.xlsx's caps these bound the memory of an import (test_import_limits.py).
+#: by village. With minqing.xlsx's caps these bound the memory of an import: the largest file accepted
+#: (these rows, each with a note of its own, and a 16 MB string table) peaks at ~140 MB in a process that
+#: starts at ~70 MB (tests/households/test_import_limits.py).
 MAX_HOUSEHOLD_ROWS = 60_000
-MAX_MEMBER_ROWS = 200_000
+MAX_MEMBER_ROWS = 100_000
 HOUSEHOLD_REQUIRED = ("村", "户号", "户主姓名")
 MEMBER_REQUIRED = ("村", "户号", "姓名")
 # Which Household field each sheet-1 column fills; 户主身份证号 and 联系电话 are checked on the way in.
@@ -365,7 +367,7 @@ class _HouseholdRow:
 
 def _parse_household(number: int, row: dict, ref: _Reference, report: ImportReport) -> _HouseholdRow | None:
     if formula := _formula_problem(number, row):
-        report.problems.append(formula)
+        report.add_problem(formula)
         return None
     errors = []
     values: dict = {}
@@ -403,7 +405,8 @@ def _parse_household(number: int, row: dict, ref: _Reference, report: ImportRepo
         if unknown:
             errors.append(f"户类别“{'、'.join(unknown)}”不存在")
     if errors:
-        report.problems += [Problem(number, error) for error in errors]
+        for error in errors:
+            report.add_problem(Problem(number, error))
         return None
     group_name = None
     if "村民小组" in row:
@@ -417,7 +420,7 @@ def _parse_household(number: int, row: dict, ref: _Reference, report: ImportRepo
         cadre_id, note = ref.cadre(clean_name(row["联系干部"]), village.pk, number)
         values["contact_cadre_id"] = cadre_id
         if note is not None:
-            report.warnings.append(note)
+            report.add_note(note)
     return _HouseholdRow(number, values, tag_ids, group_name)
 
 
@@ -456,7 +459,7 @@ class _HouseholdPass:
         return parsed
 
     def _reject(self, parsed: _HouseholdRow, message: str) -> None:
-        self.report.problems.append(Problem(parsed.row, message))
+        self.report.add_problem(Problem(parsed.row, message))
         self.report.households.rejected += 1
 
     def _classify(self, rows: list[_HouseholdRow]) -> None:
@@ -645,7 +648,7 @@ class _MemberPass:
         self.matched: set[int] = set()
 
     def _reject(self, number: int, message: str) -> None:
-        self.report.problems.append(Problem(number, message, MEMBER_SHEET))
+        self.report.add_problem(Problem(number, message, MEMBER_SHEET))
         self.report.members.rejected += 1
 
     def run(self, rows) -> None:
@@ -656,7 +659,7 @@ class _MemberPass:
 
     def _parse(self, number: int, row: dict) -> _MemberRow | None:
         if formula := _formula_problem(number, row, MEMBER_SHEET):
-            self.report.problems.append(formula)
+            self.report.add_problem(formula)
             self.report.members.rejected += 1
             return None
         errors, values = [], {}
@@ -676,7 +679,7 @@ class _MemberPass:
             word = clean_name(row["与户主关系"])
             values["relation"] = RELATION_WORDS.get(word, Person.Relation.OTHER)
             if word and word not in RELATION_WORDS:
-                self.report.warnings.append(
+                self.report.add_note(
                     Problem(number, f"与户主关系“{word}”未识别，记为“其他”", MEMBER_SHEET, UNKNOWN_RELATION, word)
                 )
         if "身份证号" in row:
@@ -692,7 +695,8 @@ class _MemberPass:
             if unknown:
                 errors.append(f"人员类别“{'、'.join(unknown)}”不存在")
         if errors:
-            self.report.problems += [Problem(number, error, MEMBER_SHEET) for error in errors]
+            for error in errors:
+                self.report.add_problem(Problem(number, error, MEMBER_SHEET))
             self.report.members.rejected += 1
             return None
         id_number = values.get("id_number")
@@ -878,6 +882,7 @@ def apply(
     if not any((report.households.new, report.households.updated, report.members.new, report.members.updated)):
         report.applied = True  # the ledger already says what the file says: nothing to write
         return report
+    del report  # the write pass makes its own: do not hold two in memory
     try:
         with transaction.atomic():
             written = _run(

@@ -22,10 +22,11 @@ before openpyxl parses anything:
   MAX_TOKEN_BYTES (the XML parser holds each whole; Excel's longest cell is 32,767 characters), and the parts
   read whole holding more than MAX_WHOLE_ELEMENTS elements.
 
-Then it reads only what a data import needs, keeping nothing it has read: the shared strings without their
-XML (openpyxl 3.1 keeps every parsed element of the table: a 12 MB table cost ~90 MB), and each worksheet row
-by row (``Book.rows``), clearing each row once given and refusing a row of more than MAX_ELEMENTS_PER_ROW
-elements (openpyxl's read-only sheets keep an element and the formatting of every row read). A cell holding
+Then it reads only what a data import needs, keeping nothing it has read: the shared strings as one block of
+UTF-8 (openpyxl 3.1 keeps a Python string and every parsed element of the table: a 12 MB table cost ~90 MB), and
+each worksheet row by row (``Book.rows``), clearing each row once given and refusing a row of more than
+MAX_ELEMENTS_PER_ROW elements (openpyxl's read-only sheets keep an element and the formatting of every row
+read). A cell holding
 a formula whose result was never saved (files written by programs) comes as FORMULA_WITHOUT_VALUE, not as a
 silent blank. So the memory of reading any accepted file is bounded: its string table, one row, constants
 (measured for the largest accepted ledger in tests/households/test_import_limits.py).
@@ -35,14 +36,15 @@ from __future__ import annotations
 
 import re
 import zipfile
+from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 from xml.etree.ElementTree import iterparse
 
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.text import Text
 from openpyxl.packaging.relationship import get_rels_path
 from openpyxl.reader.excel import ExcelReader
+from openpyxl.utils.cell import column_index_from_string
 from openpyxl.xml.constants import ARC_CONTENT_TYPES, ARC_STYLE, SHARED_STRINGS, SHEET_MAIN_NS, WORKSHEET_TYPE
 
 #: Text starting with one of these is a formula (or the start of one) to a spreadsheet program.
@@ -55,9 +57,9 @@ RATIO_FLOOR_BYTES = 1 * MB
 #: All parts together, unpacked. 50,000 households and 100,000 members as this product writes them: 64 MB.
 #: Sheets are streamed: this bounds the time spent reading, not memory.
 MAX_UNPACKED_BYTES = 160 * MB
-#: The shared-string table (Excel keeps each distinct text there once), held in memory whole: up to ~4 bytes of
-#: memory per byte of table. Excel's copy of a ledger of 30,000 households with their members fits.
-MAX_STRINGS_BYTES = 8 * MB
+#: The shared-string table (Excel keeps each distinct text there once), held in memory whole as UTF-8 (_Strings):
+#: at most ~1 byte of memory per byte of table. Excel's copy of 50,000 households and 100,000 members: ~12 MB.
+MAX_STRINGS_BYTES = 16 * MB
 #: The other parts read whole: content types, the workbook, its relationships, the styles.
 MAX_WHOLE_PARTS_BYTES = 2 * MB
 MAX_WHOLE_ELEMENTS = 100_000
@@ -213,9 +215,31 @@ def _scan(src, *, max_token: int, max_elements: int | None = None) -> None:
 _STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
 
 
-def _read_strings(src) -> list[str]:
+class _Strings:
+    """The shared-string table as one block of UTF-8 and the offset where each string starts: a few bytes per
+    string, where a list of Python strings costs ~80 bytes for a one-character string. A string is decoded when
+    a cell asks for it (``strings[i]``, as openpyxl's cell parser does)."""
+
+    def __init__(self):
+        self.blob = bytearray()
+        self.starts = array("Q")
+
+    def append(self, text: str) -> None:
+        self.starts.append(len(self.blob))
+        self.blob += text.encode()
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    def __getitem__(self, index: int) -> str:
+        start = self.starts[index]  # IndexError for a cell pointing past the table
+        end = self.starts[index + 1] if index + 1 < len(self.starts) else len(self.blob)
+        return self.blob[start:end].decode()
+
+
+def _read_strings(src) -> _Strings:
     """The shared-string table, keeping nothing of the XML once each string is read."""
-    strings: list[str] = []
+    strings = _Strings()
     root, elements = None, 0
     for event, node in iterparse(src, events=("start", "end")):
         if event == "start":
@@ -226,7 +250,7 @@ def _read_strings(src) -> list[str]:
                 raise WorkbookRefused("文件中有异常庞大的内容，" + NOT_NORMAL)
             continue
         if node.tag == _STRING_TAG:
-            strings.append(Text.from_tree(node).content.replace("x005F_", ""))
+            strings.append((_text(node) or "").replace("x005F_", ""))
             root.clear()
             elements = 1
     return strings
@@ -267,7 +291,7 @@ class Sheet:
 FORMULA_WITHOUT_VALUE = type("FormulaWithoutValue", (), {"__repr__": lambda self: "<formula without value>"})()
 
 _NS = f"{{{SHEET_MAIN_NS}}}"
-_ROW, _F, _V = f"{_NS}row", f"{_NS}f", f"{_NS}v"
+_ROW, _C, _F, _V, _IS, _T, _R = (f"{_NS}{tag}" for tag in ("row", "c", "f", "v", "is", "t", "r"))
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]+\d+:[A-Z]+(\d+)\"")
 
 
@@ -320,6 +344,7 @@ class Book:
         from openpyxl.worksheet._reader import WorkSheetParser
 
         with self.archive.open(sheet.path) as src:
+            # openpyxl reads the rarer cells (numbers that are dates, booleans, errors, formulas' saved text).
             cells = WorkSheetParser(
                 None,
                 self._strings,
@@ -329,7 +354,7 @@ class Book:
                 timedelta_formats=self._durations,
             )
             stack: list = []
-            elements = 0
+            elements = number = 0
             for event, node in iterparse(src, events=("start", "end")):
                 if event == "start":
                     stack.append(node)
@@ -342,15 +367,42 @@ class Book:
                 if depth > 2:
                     continue  # a cell and its parts: read with their row
                 if depth == 2 and node.tag == _ROW:
-                    number, parsed = cells.parse_row(node)
-                    cells.row_dimensions.clear()  # openpyxl keeps each formatted row's height: not needed here
-                    values = [None] * (max((c["column"] for c in parsed), default=0))
-                    for element, cell in zip(node, parsed, strict=True):
-                        values[cell["column"] - 1] = FORMULA_WITHOUT_VALUE if _unsaved(element) else cell["value"]
-                    yield number, values
+                    number = int(node.get("r") or number + 1)
+                    yield number, self._values(node, cells)
                 if stack:
                     stack[-1].clear()  # drop what has been read: the row, or a part beside sheetData
                 elements = len(stack)
+
+    def _values(self, row, cells) -> list:
+        values: list = []
+        column = 0
+        for cell in row.iterfind(_C):
+            ref = cell.get("r")
+            column = column_index_from_string(ref.rstrip("0123456789")) if ref else column + 1
+            kind = cell.get("t")
+            if kind == "s":  # text, as Excel writes it: an index into the shared strings
+                index = cell.findtext(_V)
+                value = self._strings[int(index)] if index else None
+            elif kind == "inlineStr":  # text, as openpyxl writes it
+                value = _text(cell.find(_IS))
+            elif _unsaved(cell):
+                value = FORMULA_WITHOUT_VALUE
+            else:
+                value = cells.parse_cell(cell)["value"]
+            if value is not None:
+                values.extend([None] * (column - len(values)))
+                values[column - 1] = value
+        return values
+
+
+def _text(node) -> str | None:
+    """The text of a string item (``<si>`` or ``<is>``): its text, or its runs' texts; phonetic guides left out."""
+    if node is None:
+        return None
+    text = node.findtext(_T)
+    if text is not None:
+        return text
+    return "".join(run.findtext(_T) or "" for run in node.iterfind(_R))
 
 
 def open_workbook(source) -> Book:

@@ -135,3 +135,54 @@ def test_a_sheet_over_the_row_cap_is_refused_and_nothing_written(village_a, tmp_
     with pytest.raises(importer.ImportFileError, match="超过 3 行（第5行），超过一次导入的上限"):
         importer.apply(path)
     assert nothing_written()
+
+
+# --- Memory -----------------------------------------------------------------------------------------------
+
+
+def run_measure(*args) -> str:
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.households.measure_import", *args],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+
+
+def test_the_largest_import_the_form_accepts_peaks_under_150_mb(tmp_path):
+    """The largest file every cap accepts: MAX_HOUSEHOLD_ROWS households and MAX_MEMBER_ROWS members, each row
+    with an ID number and a note of its own, and a shared-string table just under MAX_STRINGS_BYTES of the
+    strings that cost the most memory per byte. Imported in a process of its own (a fresh SQLite database):
+    the whole process, Django included, peaks under 150 MB."""
+    import json
+
+    from tests.households.xlsx import write_big_ledger
+
+    path = write_big_ledger(
+        tmp_path / "largest.xlsx",
+        importer.MAX_HOUSEHOLD_ROWS,
+        importer.MAX_MEMBER_ROWS,
+        strings_bytes=xlsx.MAX_STRINGS_BYTES - 1024,
+        notes=True,
+    )
+    xlsx.check_archive(path)  # accepted by the form
+    db = tmp_path / "measure.sqlite3"
+    run_measure("prepare", str(db))
+
+    measured = json.loads(run_measure("apply", str(db), str(path)))
+
+    print(f"\nlargest accepted import: {measured}")
+    assert measured["applied"]
+    assert measured["households"]["new"] == importer.MAX_HOUSEHOLD_ROWS
+    assert measured["members"]["new"] == importer.MAX_MEMBER_ROWS
+    assert measured["notes"] == importer.MAX_HOUSEHOLD_ROWS + importer.MAX_MEMBER_ROWS
+    assert measured["peak_mb"] < 150, measured

@@ -148,3 +148,75 @@ def write_package(path: Path, sheet, *, padding_mb: int = 0, shared_strings: boo
                 part.write(block)
             part.write(tail.encode())
     return path
+
+
+def write_big_ledger(path: Path, households: int, members: int = 0, *, strings_bytes: int = 0, notes: bool = False):
+    """A ledger of ``households`` rows (alternately 和平村 and 大井村, nine groups) and ``members`` rows, each with
+    its own valid ID number, written fast with openpyxl's write-only mode. ``notes`` gives every row a note of
+    its own (an unknown contact cadre, an unknown relation). ``strings_bytes`` adds a shared-string table of
+    that size filled with one-character strings: what costs the most memory per byte of table."""
+    import datetime as dt
+    import zipfile
+
+    from openpyxl import Workbook
+
+    from households.excel import HOUSEHOLD_SHEET
+    from households.idcard import id_number_for
+
+    def an_id(region: str, n: int) -> str:
+        return id_number_for(region, dt.date(1950, 1, 1) + dt.timedelta(days=n // 999), n % 999 + 1)
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(HOUSEHOLD_SHEET)
+    ws.append(HOUSEHOLD_COLUMNS)
+    for n in range(households):
+        village = ("和平村", "大井村")[n % 2]
+        ws.append([village, f"{n % 9 + 1}组", f"{n // 2 + 1:05d}", f"户主{n}", an_id("520521", n),
+                   f"138{n:08d}", f"鼎新乡{village}{n}号", 3, "", f"干部{n}" if notes else "", ""])  # fmt: skip
+    sheet = wb.create_sheet(MEMBER_SHEET)
+    sheet.append(MEMBER_COLUMNS)
+    for m in range(members):
+        n = m % max(households, 1)
+        sheet.append([("和平村", "大井村")[n % 2], f"{n // 2 + 1:05d}", f"成员{m}", f"关系{m}" if notes else "子女",
+                      an_id("520522", m) if m % 3 else "", "", ""])  # fmt: skip
+    wb.save(path)
+    if not strings_bytes:
+        return path
+    import random
+    import shutil
+
+    rng = random.Random(11643)
+    count = (strings_bytes - 200) // len("<si><t>的</t></si>".encode())  # CJK: 3 bytes each in UTF-8
+    plain = path.with_suffix(".plain.xlsx")
+    path.rename(plain)
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in src.infolist():
+            if info.filename not in ("[Content_Types].xml", "xl/_rels/workbook.xml.rels"):
+                with src.open(info.filename) as part, out.open(info.filename, "w", force_zip64=True) as copy:
+                    shutil.copyfileobj(part, copy, 1 << 20)  # sheets of tens of MB: never whole in memory
+                continue
+            data = src.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-'
+                    b'officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+                )
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdStrings" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+                )
+            out.writestr(info.filename, data)
+        with out.open("xl/sharedStrings.xml", "w") as table:
+            table.write(
+                b'<?xml version="1.0" encoding="UTF-8"?>'
+                b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            )
+            for start in range(0, count, 10_000):  # varied characters, so the table compresses like real text
+                chunk = (chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(min(10_000, count - start)))
+                table.write("".join(f"<si><t>{ch}</t></si>" for ch in chunk).encode())
+            table.write(b"</sst>")
+    plain.unlink()
+    return path

@@ -37,6 +37,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         for problem in report.problems:
             self.stdout.write(str(problem))
+        if unlisted := report.unlisted_problems():
+            self.stdout.write(f"……另有 {unlisted} 处有误未列出（只列出前 {len(report.problems)} 处）。")
         for conflict in report.conflicts:
             self.stdout.write(str(conflict))
         for note in report.note_lines():
@@ -45,7 +47,7 @@ class Command(BaseCommand):
             self.stdout.write(f"提示：{notice}")
         for line in report.summary_lines():
             self.stdout.write(line)
-        if report.problems:
+        if report.problem_count:
             raise CommandError(f"有 {report.rejected} 行有误，未导入任何数据。")
         if report.conflicts and not replace_conflicts:
             raise CommandError(
