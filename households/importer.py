@@ -206,8 +206,11 @@ class _Workbook:
             raise ImportFileError("这个文件中没有工作表。")
         self.households = self.book.sheets[0]
         self.members = next((s for s in self.book.sheets[1:] if s.title.strip() == MEMBER_SHEET), None)
-        # The rows the sheets say they have (before reading them): for the progress shown while importing.
-        self.estimated_rows = sum(self.book.stated_rows(s) for s in (self.households, self.members) if s)
+        self.sheets = [s for s in (self.households, self.members) if s is not None]
+
+    def share_read(self) -> float:
+        """How much of the file has been read (0–1): the progress shown while importing."""
+        return self.book.share_read(self.sheets)
 
     def household_rows(self):
         return _sheet_rows(
@@ -226,15 +229,14 @@ class _Workbook:
 
 
 class _Ticker:
-    """Counts the rows read and reports the share done to ``progress`` after each batch."""
+    """After each batch of rows, reports to ``progress`` the share of the file read so far."""
 
-    def __init__(self, total: int, progress: Progress | None):
-        self.total, self.progress, self.done = total, progress, 0
+    def __init__(self, book: _Workbook, progress: Progress | None):
+        self.book, self.progress = book, progress
 
     def __call__(self, rows: int) -> None:
-        self.done += rows
-        if self.progress is not None and self.total:
-            self.progress(min(self.done / self.total, 1.0))
+        if self.progress is not None:
+            self.progress(self.book.share_read())
 
 
 # --- Reference data, loaded once per run ---------------------------------------------------------
@@ -849,7 +851,7 @@ def _run(source, *, write: bool, by=None, replace_conflicts: bool = False, progr
     try:
         ref = _Reference()
         now = timezone.now()
-        tick = _Ticker(book.estimated_rows, progress)
+        tick = _Ticker(book, progress)
         households = _HouseholdPass(ref, report, write=write, by=by, now=now, tick=tick)
         households.run(book.household_rows())
         report.has_member_sheet = book.members is not None
