@@ -1,9 +1,7 @@
 """Excel import of the ledger: ``preview(path)`` says what would happen; ``apply(path, by=user)`` does it.
 
-- The file is checked before openpyxl opens it (minqing.xlsx: unpacked size, compression ratio) and read in
-  openpyxl's read-only mode. A sheet holds at most MAX_HOUSEHOLD_ROWS households / MAX_MEMBER_ROWS members:
-  with the archive's caps this bounds the memory of any accepted import (measured in
-  tests/households/test_import_limits.py).
+- The file is checked before anything parses it and read row by row (import_file.py, minqing.xlsx: unpacked
+  size, compression ratio, row caps), so the memory of any accepted import is bounded.
 - Sheet 1 holds households (excel.HOUSEHOLD_COLUMNS); an optional sheet 家庭成员 holds members.
 - The header row is found by its column names (ledgers put a title and "who filled it in" above it);
   a column missing from the file leaves that field untouched.
@@ -30,7 +28,7 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import IO
 
@@ -41,34 +39,30 @@ from django.utils import timezone
 
 from households.cleaning import cell_text, clean_code, clean_name, group_key, parse_size, split_tags
 from households.excel import (
-    HOUSEHOLD_COLUMNS,
-    HOUSEHOLD_HINTS,
-    MEMBER_COLUMNS,
-    MEMBER_HINTS,
     MEMBER_SHEET,
     cadre_label,
 )
 from households.idcard import parse_id_number
+from households.import_file import MAX_HOUSEHOLD_ROWS, MAX_MEMBER_ROWS, ImportFileError, LedgerFile, formula_problem
 from households.import_report import Conflict, Counts, ImportReport, Problem
 from households.models import Group, Household, HouseholdEvent, Person, Tag, Village
 from households.phones import normalize_phone
 from households.querysets import exact_in
 from minqing.access import CENTER_ROLES
-from minqing.xlsx import FORMULA_WITHOUT_VALUE as FORMULA
-from minqing.xlsx import Book, Sheet, WorkbookRefused, open_workbook
 
-__all__ = ["Conflict", "Counts", "ImportFileError", "ImportReport", "Problem", "apply", "preview"]
+__all__ = [
+    "MAX_HOUSEHOLD_ROWS",
+    "MAX_MEMBER_ROWS",
+    "Conflict",
+    "Counts",
+    "ImportFileError",
+    "ImportReport",
+    "Problem",
+    "apply",
+    "preview",
+]
 
 BATCH = 500
-HEADER_SCAN_ROWS = 30
-#: Data rows a file may hold (each sheet). A township's ledger is 10,000+ households; a bigger file is split
-#: by village. With minqing.xlsx's caps these bound the memory of an import: the largest file accepted
-#: (these rows, each with a note of its own, and a 16 MB string table) peaks at ~140 MB in a process that
-#: starts at ~70 MB (tests/households/test_import_limits.py).
-MAX_HOUSEHOLD_ROWS = 60_000
-MAX_MEMBER_ROWS = 100_000
-HOUSEHOLD_REQUIRED = ("村", "户号", "户主姓名")
-MEMBER_REQUIRED = ("村", "户号", "姓名")
 # Which Household field each sheet-1 column fills; 户主身份证号 and 联系电话 are checked on the way in.
 HOUSEHOLD_FIELDS = {
     "村民小组": "group_id",
@@ -115,75 +109,11 @@ EMPTY = "（空）"
 Progress = Callable[[float], None]
 
 
-class ImportFileError(Exception):
-    """The file cannot be read as a ledger at all (not xlsx, too big, no header row)."""
-
-
 class _Aborted(Exception):
     """Raised inside the write transaction to roll it back."""
 
 
 # --- Reading ---------------------------------------------------------------------------------
-
-
-def _header_key(value) -> str:
-    return "".join(cell_text(value).split()).replace("*", "").replace("＊", "")
-
-
-def _values(book: Book, sheet: Sheet) -> Iterator[tuple[int, list]]:
-    try:
-        yield from book.rows(sheet)
-    except WorkbookRefused as exc:
-        raise ImportFileError(str(exc)) from exc
-
-
-def _sheet_rows(
-    book: Book, sheet: Sheet, columns: list[str], required: tuple[str, ...], hints: list[str], *, limit: int
-) -> Iterator[tuple[int, dict]]:
-    """Yield (Excel row number, {column: value}) for each non-blank data row below the header. A formula cell
-    without a saved result comes as FORMULA. More than ``limit`` data rows raise ImportFileError."""
-    rows = _values(book, sheet)
-    colmap, formula_above = None, False
-    for number, values in rows:
-        if number > HEADER_SCAN_ROWS:
-            break
-        formula_above = formula_above or any(v is FORMULA for v in values)
-        keys = [_header_key(v) for v in values]
-        if all(name in keys for name in required):
-            colmap = {name: keys.index(name) for name in columns if name in keys}
-            break
-    if colmap is None:
-        if formula_above:
-            raise ImportFileError(
-                f"工作表“{sheet.title}”的表头是公式，没有保存计算结果：请在 Excel 中复制整张表，"
-                "“选择性粘贴”为数值后保存，再上传。"
-            )
-        raise ImportFileError(
-            f"工作表“{sheet.title}”的前{HEADER_SCAN_ROWS}行中找不到表头（需要列：{'、'.join(required)}）。"
-        )
-    hint_values = {name: hint for name, hint in zip(columns, hints, strict=True) if hint}
-    count = 0
-    for number, values in rows:
-        row = {name: values[i] if i < len(values) else None for name, i in colmap.items()}
-        if all(cell_text(v) == "" for v in row.values()):
-            continue  # blank line
-        if all(cell_text(row.get(name)) == hint for name, hint in hint_values.items() if name in row):
-            continue  # the template's row of hints
-        count += 1
-        if count > limit:
-            raise ImportFileError(
-                f"工作表“{sheet.title}”超过 {limit} 行（第{number}行），超过一次导入的上限："
-                "请按村拆分成几个文件分别导入。"
-            )
-        yield number, row
-
-
-def _formula_problem(number: int, row: dict, sheet: str = "") -> Problem | None:
-    """The row's cells that hold a formula without a saved result, as one problem."""
-    names = [name for name, value in row.items() if value is FORMULA]
-    if not names:
-        return None
-    return Problem(number, f"{'、'.join(names)}是公式，请粘贴为数值", sheet)
 
 
 def _batches(iterable, size=BATCH):
@@ -192,46 +122,10 @@ def _batches(iterable, size=BATCH):
         yield batch
 
 
-class _Workbook:
-    """The uploaded file, checked and opened for reading (minqing.xlsx); its household sheet and optional member
-    sheet."""
-
-    def __init__(self, source: str | IO[bytes]):
-        try:
-            self.book = open_workbook(source)
-        except WorkbookRefused as exc:
-            raise ImportFileError(str(exc)) from exc
-        if not self.book.sheets:
-            self.book.close()
-            raise ImportFileError("这个文件中没有工作表。")
-        self.households = self.book.sheets[0]
-        self.members = next((s for s in self.book.sheets[1:] if s.title.strip() == MEMBER_SHEET), None)
-        self.sheets = [s for s in (self.households, self.members) if s is not None]
-
-    def share_read(self) -> float:
-        """How much of the file has been read (0–1): the progress shown while importing."""
-        return self.book.share_read(self.sheets)
-
-    def household_rows(self):
-        return _sheet_rows(
-            self.book, self.households, HOUSEHOLD_COLUMNS, HOUSEHOLD_REQUIRED, HOUSEHOLD_HINTS, limit=MAX_HOUSEHOLD_ROWS
-        )
-
-    def member_rows(self):
-        if self.members is None:
-            return iter(())
-        return _sheet_rows(
-            self.book, self.members, MEMBER_COLUMNS, MEMBER_REQUIRED, MEMBER_HINTS, limit=MAX_MEMBER_ROWS
-        )
-
-    def close(self):
-        self.book.close()
-
-
 class _Ticker:
     """After each batch of rows, reports to ``progress`` the share of the file read so far."""
 
-    def __init__(self, book: _Workbook, progress: Progress | None):
+    def __init__(self, book: LedgerFile, progress: Progress | None):
         self.book, self.progress = book, progress
 
     def __call__(self, rows: int) -> None:
@@ -368,7 +262,7 @@ class _HouseholdRow:
 
 
 def _parse_household(number: int, row: dict, ref: _Reference, report: ImportReport) -> _HouseholdRow | None:
-    if formula := _formula_problem(number, row):
+    if formula := formula_problem(number, row):
         report.add_problem(formula)
         return None
     errors = []
@@ -660,7 +554,7 @@ class _MemberPass:
             self.tick(len(batch))
 
     def _parse(self, number: int, row: dict) -> _MemberRow | None:
-        if formula := _formula_problem(number, row, MEMBER_SHEET):
+        if formula := formula_problem(number, row, MEMBER_SHEET):
             self.report.add_problem(formula)
             self.report.members.rejected += 1
             return None
@@ -847,7 +741,7 @@ class _MemberPass:
 
 def _run(source, *, write: bool, by=None, replace_conflicts: bool = False, progress: Progress | None = None):
     report = ImportReport(replace_conflicts=replace_conflicts)
-    book = _Workbook(source)
+    book = LedgerFile(source)
     try:
         ref = _Reference()
         now = timezone.now()

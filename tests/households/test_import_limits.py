@@ -12,7 +12,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from openpyxl import Workbook
 
-from households import importer
+from households import import_file, importer
 from households.excel import HOUSEHOLD_COLUMNS
 from households.models import Group, Household, HouseholdEvent, HouseholdImport
 from minqing import xlsx
@@ -130,7 +130,7 @@ def test_a_header_of_formulas_without_results_is_named(village_a, tmp_path):
 
 
 def test_a_sheet_over_the_row_cap_is_refused_and_nothing_written(village_a, tmp_path, monkeypatch):
-    monkeypatch.setattr(importer, "MAX_HOUSEHOLD_ROWS", 3)
+    monkeypatch.setattr(import_file, "MAX_HOUSEHOLD_ROWS", 3)
     path = write_package(tmp_path / "big.xlsx", [HEADER] + [household_row(no=f"{n:03d}") for n in range(1, 5)])
     with pytest.raises(importer.ImportFileError, match="超过 3 行（第5行），超过一次导入的上限"):
         importer.apply(path)
@@ -169,8 +169,8 @@ def test_the_largest_import_the_form_accepts_peaks_under_150_mb(tmp_path):
 
     path = write_big_ledger(
         tmp_path / "largest.xlsx",
-        importer.MAX_HOUSEHOLD_ROWS,
-        importer.MAX_MEMBER_ROWS,
+        import_file.MAX_HOUSEHOLD_ROWS,
+        import_file.MAX_MEMBER_ROWS,
         strings_bytes=xlsx.MAX_STRINGS_BYTES - 1024,
         notes=True,
     )
@@ -182,7 +182,7 @@ def test_the_largest_import_the_form_accepts_peaks_under_150_mb(tmp_path):
 
     print(f"\nlargest accepted import: {measured}")
     assert measured["applied"]
-    assert measured["households"]["new"] == importer.MAX_HOUSEHOLD_ROWS
-    assert measured["members"]["new"] == importer.MAX_MEMBER_ROWS
-    assert measured["notes"] == importer.MAX_HOUSEHOLD_ROWS + importer.MAX_MEMBER_ROWS
+    assert measured["households"]["new"] == import_file.MAX_HOUSEHOLD_ROWS
+    assert measured["members"]["new"] == import_file.MAX_MEMBER_ROWS
+    assert measured["notes"] == import_file.MAX_HOUSEHOLD_ROWS + import_file.MAX_MEMBER_ROWS
     assert measured["peak_mb"] < 150, measured
