@@ -3,7 +3,7 @@ their rows as {column: value} below a header found by its names. Used by househo
 
 A sheet holds at most MAX_HOUSEHOLD_ROWS households / MAX_MEMBER_ROWS members: with minqing.xlsx's caps these
 bound the memory of an import. The largest file accepted (these rows, each with a note of its own, and a 16 MB
-string table) peaks at ~140 MB in a process that starts at ~70 MB (tests/households/test_import_limits.py).
+string table) peaks at ~130 MB in a process that starts at ~70 MB (tests/households/test_import_limits.py).
 """
 
 from __future__ import annotations
