@@ -204,7 +204,9 @@ class ImportUploadForm(forms.Form):
 class ImportConfirmForm(forms.Form):
     """Confirm a checked import; with conflicts of head, say whether to replace those heads."""
 
-    replace_conflicts = forms.BooleanField(label="替换这些户的户主", required=False)
+    replace_conflicts = forms.BooleanField(
+        label="替换这些户的户主", required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+    )
 
     def __init__(self, *args, conflicts: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
