@@ -24,6 +24,7 @@ and a 全县合计 row that is their sum — which is the county's figures, as e
 accusation's petitioner as （身份保密）), whoever asked for it: a stored file travels — it is downloaded,
 mailed and printed — beyond the role that requested it, so it carries no names, phones or ID numbers.
 
+Every row is written through ``_append`` (``minqing.xlsx.safe_row``), so a summary typed as ``=…`` stays text.
 The functions touch no report row and send nothing; ``dashboards.services`` stores and announces it.
 """
 
@@ -37,7 +38,6 @@ from django.db.models import Count, F, Q
 from django.db.models.fields.json import KT
 from django.utils import timezone
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
 from dashboards import metrics
@@ -46,6 +46,7 @@ from dashboards.periods import Period
 from households.models import Township
 from minqing.access import Scope
 from minqing.roles import Role
+from minqing.xlsx import safe_row, text_cell
 from petitions import identity
 from petitions.choices import RUNNING_STATUSES, Action, Channel, Satisfaction, Status
 from petitions.models import Category, Petition, PetitionEvent
@@ -208,12 +209,12 @@ WRAP = Alignment(wrap_text=True, vertical="top")
 
 
 def _cell(ws, value, font=None, alignment=None):
-    cell = WriteOnlyCell(ws, value=value)
-    if font is not None:
-        cell.font = font
-    if alignment is not None:
-        cell.alignment = alignment
-    return cell
+    return text_cell(ws, value, font=font, alignment=alignment)
+
+
+def _append(ws, values) -> None:
+    """Every row of the report goes through here: text typed as ``=…`` stays text (minqing.xlsx)."""
+    ws.append(safe_row(ws, values))
 
 
 def _columns(ws, columns) -> None:
@@ -224,7 +225,7 @@ def _columns(ws, columns) -> None:
 
 
 def _header(ws, columns) -> None:
-    ws.append([_cell(ws, title, BOLD) for title, _ in columns])
+    _append(ws, [_cell(ws, title, BOLD) for title, _ in columns])
 
 
 def _local_date(value: dt.datetime | None) -> dt.date | None:
@@ -257,17 +258,18 @@ def _summary(ws, period: Period, today: dt.date, townships: metrics.Townships, t
     _columns(ws, [("指标", 14), ("", 10), ("", 10), ("", 10), ("", 10), ("", 10), ("", 10), ("", 12), ("", 70)])
     previous = period.previous()
     this, before = metrics.compute_many([period, previous], today=today, townships=townships)
-    ws.append([_cell(ws, title, TITLE)])
-    ws.append([f"统计期：{period.start:%Y-%m-%d} 至 {period.end:%Y-%m-%d}；生成日期：{today:%Y-%m-%d}；"
+    _append(ws, [_cell(ws, title, TITLE)])
+    _append(ws, [f"统计期：{period.start:%Y-%m-%d} 至 {period.end:%Y-%m-%d}；生成日期：{today:%Y-%m-%d}；"
                f"基本满意折算系数 k = {metrics.basic_weight():g}；诉求人信息已按规定隐去。"])  # fmt: skip
-    ws.append([])
+    _append(ws, [])
     header = ["指标", "本月", "本月分子", "本月分母", "上月", "上月分子", "上月分母", "变化（百分点）", "计算口径"]
-    ws.append([_cell(ws, title, BOLD) for title in header])
+    _append(ws, [_cell(ws, title, BOLD) for title in header])
     rows = 0
     for measure in metrics.MEASURES:
         now, then = this[measure.key], before[measure.key]
         change = round((now.value - then.value) * 100, 1) if now.value is not None and then.value is not None else "—"
-        ws.append(
+        _append(
+            ws,
             [
                 measure.label,
                 _percent(now.value),
@@ -278,16 +280,16 @@ def _summary(ws, period: Period, today: dt.date, townships: metrics.Townships, t
                 then.denominator,
                 change,
                 _cell(ws, measure.definition, alignment=WRAP),
-            ]
+            ],
         )
         rows += 1
     totals = received_in(period, townships).aggregate(
         total=Count("pk"),
         **{value: Count("pk", filter=Q(channel=value)) for value in Channel.values},
     )
-    ws.append([])
-    ws.append([_cell(ws, "本月受理", BOLD), totals["total"], f"件（{RECEIVED_RULE}）"])
-    ws.append(["其中", *[f"{label} {totals[value]}" for value, label in Channel.choices]])
+    _append(ws, [])
+    _append(ws, [_cell(ws, "本月受理", BOLD), totals["total"], f"件（{RECEIVED_RULE}）"])
+    _append(ws, ["其中", *[f"{label} {totals[value]}" for value, label in Channel.choices]])
     return rows
 
 
@@ -343,7 +345,8 @@ def _details(ws, period: Period, today: dt.date, townships: metrics.Townships, r
         pk,
     ) in rows.iterator(chunk_size=CHUNK):
         sat = satisfaction.get(pk, "")
-        ws.append(
+        _append(
+            ws,
             [
                 number,
                 _local_date(received),
@@ -359,7 +362,7 @@ def _details(ws, period: Period, today: dt.date, townships: metrics.Townships, r
                 _local_date(replied),
                 _on_time(reply_by, replied, status, today),
                 SATISFACTION_LABELS.get(sat, ""),
-            ]
+            ],
         )
         n += 1
         if n % CHUNK == 0:
@@ -421,7 +424,8 @@ def _overdue(ws, period: Period, today: dt.date, townships: metrics.Townships) -
         chunk_size=CHUNK
     ):
         replied_on = _local_date(replied) if status in (Status.REPLIED, Status.CLOSED) else None
-        ws.append(
+        _append(
+            ws,
             [
                 number,
                 _local_date(received),
@@ -434,7 +438,7 @@ def _overdue(ws, period: Period, today: dt.date, townships: metrics.Townships) -
                 ((replied_on or as_of) - reply_by).days,
                 STATUS_LABELS.get(status, status),
                 "是" if supervised else "",
-            ]
+            ],
         )
         n += 1
     return n
@@ -457,7 +461,7 @@ def _visits(ws, period: Period, township: Township) -> int:
     month = Month(period.start.year, period.start.month)
     center = _center_of(township)
     _columns(ws, VISIT_COLUMNS)
-    ws.append([_cell(ws, f"{period.label}走访统计（按干部、村）", TITLE)])
+    _append(ws, [_cell(ws, f"{period.label}走访统计（按干部、村）", TITLE)])
     _header(ws, VISIT_COLUMNS)
     in_month = Q(visit__visited_at__gte=period.start_at, visit__visited_at__lt=period.end_at)
     through = Visit.participants.through.objects.filter(in_month, visit__village__township=township)
@@ -482,7 +486,8 @@ def _visits(ws, period: Period, township: Township) -> int:
         person, cover = by_person.get(key), coverage.get(key)
         name = (person["user__first_name"] or person["user__username"]) if person else cover["cadre_name"]
         village = person["visit__village__name"] if person else cover["village__name"]
-        ws.append(
+        _append(
+            ws,
             [
                 name,
                 village,
@@ -491,11 +496,11 @@ def _visits(ws, period: Period, township: Township) -> int:
                 cover["households"] if cover else 0,
                 cover["visited"] if cover else 0,
                 f"{cover['percent']}%" if cover else "—",
-            ]
+            ],
         )
         n += 1
-    ws.append([])
-    ws.append([_cell(ws, f"{period.label}走访统计（按村）", TITLE)])
+    _append(ws, [])
+    _append(ws, [_cell(ws, f"{period.label}走访统计（按村）", TITLE)])
     _header(ws, VILLAGE_COLUMNS)
     visits_by_village = dict(
         Visit.objects.filter(visited_at__gte=period.start_at, visited_at__lt=period.end_at, village__township=township)
@@ -505,7 +510,8 @@ def _visits(ws, period: Period, township: Township) -> int:
         .values_list("village_id", "n")
     )
     for village in coverage_by_village(center, month):
-        ws.append(
+        _append(
+            ws,
             [
                 village.name,
                 visits_by_village.get(village.pk, 0),
@@ -513,7 +519,7 @@ def _visits(ws, period: Period, township: Township) -> int:
                 village.contact_total,
                 village.contact_visited,
                 f"{village.percent}%" if village.contact_total else "—",
-            ]
+            ],
         )
         n += 1
     return n
@@ -524,7 +530,7 @@ def _visits(ws, period: Period, township: Township) -> int:
 
 def _revisits(ws, period: Period, today: dt.date, townships: metrics.Townships) -> int:
     _columns(ws, REVISIT_COLUMNS)
-    ws.append([_cell(ws, f"{period.label}回访满意度（按牵头单位；每件诉求按本月最后一次回访计）", TITLE)])
+    _append(ws, [_cell(ws, f"{period.label}回访满意度（按牵头单位；每件诉求按本月最后一次回访计）", TITLE)])
     _header(ws, REVISIT_COLUMNS)
     k = metrics.basic_weight()
     rows = [r for r in metrics.compute_by(period, "department", today=today, k=k, townships=townships)
@@ -533,7 +539,8 @@ def _revisits(ws, period: Period, today: dt.date, townships: metrics.Townships) 
     n = 0
     for label, figures in [(r.label, r.figures) for r in rows] + [("合计", overall)]:
         sat, res = figures["satisfaction_rate"], figures["resolution_rate"]
-        ws.append(
+        _append(
+            ws,
             [
                 _cell(ws, label, BOLD) if label == "合计" else label,
                 sat.denominator,
@@ -543,7 +550,7 @@ def _revisits(ws, period: Period, today: dt.date, townships: metrics.Townships) 
                 res.numerator,
                 _percent(sat.value),
                 _percent(res.value),
-            ]
+            ],
         )
         n += 1
     return n
@@ -599,8 +606,8 @@ def _townships(ws, period: Period, today: dt.date) -> tuple[int, int]:
         for title, width in ((m.label, 10), (m.numerator_label, 10), (m.denominator_label, 10))
     ]
     _columns(ws, columns)
-    ws.append([_cell(ws, f"{period.label}各乡镇民情指标", TITLE)])
-    ws.append([f"每个乡镇只计本乡镇受理的诉求（移交县直单位的诉求计入受理的乡镇）、本乡镇各村的走访；"
+    _append(ws, [_cell(ws, f"{period.label}各乡镇民情指标", TITLE)])
+    _append(ws, [f"每个乡镇只计本乡镇受理的诉求（移交县直单位的诉求计入受理的乡镇）、本乡镇各村的走访；"
                f"“{COUNTY_TOTAL}”为各乡镇之和，比率由合计的分子、分母算出。"])  # fmt: skip
     _header(ws, columns)
     k = metrics.basic_weight()
@@ -620,5 +627,5 @@ def _townships(ws, period: Period, today: dt.date) -> tuple[int, int]:
         for m in metrics.MEASURES:
             figure = measures[m.key]
             line += [_percent(figure.value), figure.numerator, figure.denominator]
-        ws.append(line)
+        _append(ws, line)
     return len(rows) + 1, totals["received"]

@@ -1,7 +1,17 @@
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
 
-from households.models import Group, Household, HouseholdEvent, Person, SensitiveAccessLog, Tag, Township, Village
+from households.models import (
+    Group,
+    Household,
+    HouseholdEvent,
+    HouseholdImport,
+    Person,
+    SensitiveAccessLog,
+    Tag,
+    Township,
+    Village,
+)
 from households.services import sensitive_access_record
 
 
@@ -104,3 +114,11 @@ class HouseholdEventAdmin(ReadOnlyAdmin):
     search_fields = ["household__head_name", "household__household_no", "actor_name"]
     date_hierarchy = "created_at"
     list_select_related = ["household__village"]
+
+
+@admin.register(HouseholdImport)
+class HouseholdImportAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "original_name", "requested_by", "stage", "status", "progress", "finished_at"]
+    list_filter = ["stage", "status"]
+    exclude = ["report"]  # what the import page shows; large
+    date_hierarchy = "created_at"

@@ -8,6 +8,8 @@ from __future__ import annotations
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from minqing.xlsx import safe_row, safe_value
+
 HOUSEHOLD_SHEET = "户籍台账"
 MEMBER_SHEET = "家庭成员"
 HOUSEHOLD_COLUMNS = [
@@ -39,6 +41,7 @@ def _header(ws, columns):
     ws.append(columns)
     for cell in ws[1]:
         cell.font = Font(bold=True)
+        safe_value(cell)
     for index, name in enumerate(columns):
         ws.column_dimensions[chr(ord("A") + index)].width = COLUMN_WIDTHS.get(name, 12)
 
@@ -56,6 +59,7 @@ def template_workbook() -> Workbook:
     for sheet in (ws, members):
         for cell in sheet[2]:
             cell.font = Font(italic=True, color="808080")
+            safe_value(cell)
     return wb
 
 
@@ -70,12 +74,13 @@ def write_ledger(households, out) -> int:
     """Write ``households`` (a queryset) and their members to ``out`` (a path or a binary file). Returns the count.
 
     openpyxl's write-only mode and chunked iteration keep memory flat however many households there are.
+    Every row goes through ``minqing.xlsx.safe_row``: text typed as ``=…`` stays text.
     """
     from households.models import Person
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(HOUSEHOLD_SHEET)
-    ws.append(HOUSEHOLD_COLUMNS)
+    ws.append(safe_row(ws, HOUSEHOLD_COLUMNS))
     count = 0
     rows = (
         households.select_related("village", "group", "contact_cadre")
@@ -85,22 +90,25 @@ def write_ledger(households, out) -> int:
     for h in rows.iterator(chunk_size=1000):
         count += 1
         ws.append(
-            [
-                h.village.name,
-                h.group.name if h.group else "",
-                h.household_no,
-                h.head_name,
-                h.head_id_number or "",
-                h.phone,
-                h.address,
-                h.size,
-                "、".join(sorted(t.name for t in h.tags.all())),
-                cadre_label(h.contact_cadre),
-                h.notes,
-            ]
+            safe_row(
+                ws,
+                [
+                    h.village.name,
+                    h.group.name if h.group else "",
+                    h.household_no,
+                    h.head_name,
+                    h.head_id_number or "",
+                    h.phone,
+                    h.address,
+                    h.size,
+                    "、".join(sorted(t.name for t in h.tags.all())),
+                    cadre_label(h.contact_cadre),
+                    h.notes,
+                ],
+            )
         )
     members = wb.create_sheet(MEMBER_SHEET)
-    members.append(MEMBER_COLUMNS)
+    members.append(safe_row(members, MEMBER_COLUMNS))
     people = (
         Person.objects.filter(household__in=households.values("pk"))
         .select_related("household__village")
@@ -109,15 +117,18 @@ def write_ledger(households, out) -> int:
     )
     for p in people.iterator(chunk_size=2000):
         members.append(
-            [
-                p.household.village.name,
-                p.household.household_no,
-                p.name,
-                p.relation,
-                p.id_number or "",
-                p.phone,
-                "、".join(sorted(t.name for t in p.tags.all())),
-            ]
+            safe_row(
+                members,
+                [
+                    p.household.village.name,
+                    p.household.household_no,
+                    p.name,
+                    p.relation,
+                    p.id_number or "",
+                    p.phone,
+                    "、".join(sorted(t.name for t in p.tags.all())),
+                ],
+            )
         )
     wb.save(out)
     return count

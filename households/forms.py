@@ -10,9 +10,10 @@ from django.db.models import Q
 from households.cleaning import clean_code, clean_name
 from households.excel import cadre_label
 from households.idcard import parse_id_number
-from households.models import Group, Household, Person, Tag, Village
+from households.models import Group, Household, Person, Tag, Township, Village
 from households.phones import normalize_phone
 from minqing.access import CENTER_ROLES
+from minqing.xlsx import WorkbookRefused, check_archive
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
@@ -178,14 +179,32 @@ class ContactAssignForm(forms.Form):
 
 
 class ImportUploadForm(forms.Form):
+    township = forms.ModelChoiceField(
+        label="导入到乡镇", queryset=Township.objects.none(), empty_label=None, required=False
+    )
     file = forms.FileField(label="台账文件（.xlsx）", help_text="第一张表为户，可另有一张“家庭成员”表。")
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, scope, **kwargs):
         super().__init__(*args, **kwargs)
+        townships = Township.objects.filter(scope.townships_q("pk"))
+        self.fields["township"].queryset = townships
+        if len(townships) == 1:  # the usual case: the leader's own township, nothing to choose
+            self.fields["township"].initial = townships[0].pk
+            self.fields["township"].widget = forms.HiddenInput()
         self.fields["file"].widget.attrs["accept"] = ".xlsx"
         self.helper = FormHelper()
         self.helper.attrs = {"enctype": "multipart/form-data"}
         self.helper.add_input(Submit("upload", "上传并预览"))
+
+    def clean_township(self):
+        """The township chosen, or the reader's only one (the field is hidden then)."""
+        township = self.cleaned_data.get("township")
+        choices = self.fields["township"].queryset
+        if township is None and len(choices) == 1:
+            return choices[0]
+        if township is None:
+            raise ValidationError("请选择导入到哪个乡镇。")
+        return township
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -193,4 +212,23 @@ class ImportUploadForm(forms.Form):
             raise ValidationError("请上传 .xlsx 格式的 Excel 文件（旧的 .xls 请先另存为 .xlsx）。")
         if upload.size > MAX_UPLOAD_BYTES:
             raise ValidationError("文件超过 20 MB。")
+        try:
+            check_archive(upload)  # the zip's directory only: a zip bomb is refused before anything reads it
+        except WorkbookRefused as exc:
+            raise ValidationError(str(exc)) from None
         return upload
+
+
+class ImportConfirmForm(forms.Form):
+    """Confirm a checked import; with conflicts of head, say whether to replace those heads."""
+
+    replace_conflicts = forms.BooleanField(
+        label="替换这些户的户主", required=False, widget=forms.CheckboxInput(attrs={"class": "form-check-input"})
+    )
+
+    def __init__(self, *args, conflicts: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        if conflicts:
+            self.fields["replace_conflicts"].label = f"替换这 {conflicts} 户的户主（变更记入各户的台账记录）"
+        else:
+            self.fields["replace_conflicts"].widget = forms.HiddenInput()

@@ -1,15 +1,25 @@
 """Excel import of the ledger: ``preview(path)`` says what would happen; ``apply(path, by=user)`` does it.
 
+- The file is checked before anything parses it and read row by row (import_file.py, minqing.xlsx: unpacked
+  size, compression ratio, row caps), so the memory of any accepted import is bounded.
 - Sheet 1 holds households (excel.HOUSEHOLD_COLUMNS); an optional sheet 家庭成员 holds members.
 - The header row is found by its column names (ledgers put a title and "who filled it in" above it);
   a column missing from the file leaves that field untouched.
-- Values are tidied as the forms tidy them (cleaning.py, idcard.py, phones.py).
+- Values are tidied as the forms tidy them (cleaning.py, idcard.py, phones.py). A cell holding a formula
+  whose result was never saved (a file written by a program) is an error of its row, not a silent blank.
 - A household is matched by village + household number, else by the head's ID number; a member by
-  ID number, else by name, inside its household.
-- All or nothing: ``apply`` first runs the whole preview; if any row is rejected, nothing is written.
-  Then one transaction writes everything in batches (bulk_create / bulk_update, one ``in`` query per
-  batch to find what exists), reading the file a second time in openpyxl's read-only mode rather than
-  holding it in memory.
+  ID number, else by name, inside its household. Village groups are matched by what their names mean
+  (cleaning.group_key: 第一组, 一组 and 1组 are one group).
+- **A family is never replaced behind the clerk's back.** A row that matches a household by village +
+  household number but names another head (another name, or another ID number where both have one) is a
+  conflict (import_report.Conflict): nothing is written unless the caller passes ``replace_conflicts=True``;
+  then each change of head is recorded in the household's history (``HouseholdEvent`` 变更户主: who, when,
+  old → new).
+- All or nothing: ``apply`` first runs the whole preview; if any row is rejected (or conflicts and heads are
+  not to be replaced), nothing is written. Then one transaction writes everything in batches (bulk_create /
+  bulk_update, one ``in`` query per batch to find what exists), reading the file a second time in openpyxl's
+  read-only mode rather than holding it in memory.
+- ``progress(fraction)``, when given, is called after each batch of rows with the share done (0–1).
 
 Rows are named as Excel shows them (``第12行``).
 """
@@ -18,37 +28,41 @@ from __future__ import annotations
 
 import itertools
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import IO
-from zipfile import BadZipFile
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import load_workbook
-from openpyxl.utils.exceptions import InvalidFileException
 
-from households.cleaning import cell_text, clean_code, clean_name, parse_size, split_tags
+from households.cleaning import cell_text, clean_code, clean_name, group_key, parse_size, split_tags
 from households.excel import (
-    HOUSEHOLD_COLUMNS,
-    HOUSEHOLD_HINTS,
-    MEMBER_COLUMNS,
-    MEMBER_HINTS,
     MEMBER_SHEET,
     cadre_label,
 )
 from households.idcard import parse_id_number
-from households.models import Group, Household, HouseholdEvent, Person, Tag, Village
+from households.import_file import MAX_HOUSEHOLD_ROWS, MAX_MEMBER_ROWS, ImportFileError, LedgerFile, formula_problem
+from households.import_report import Conflict, Counts, ImportReport, Problem
+from households.models import Group, Household, HouseholdEvent, Person, Tag, Township, Village
 from households.phones import normalize_phone
 from households.querysets import exact_in
 from minqing.access import CENTER_ROLES
 
+__all__ = [
+    "MAX_HOUSEHOLD_ROWS",
+    "MAX_MEMBER_ROWS",
+    "Conflict",
+    "Counts",
+    "ImportFileError",
+    "ImportReport",
+    "Problem",
+    "apply",
+    "preview",
+]
+
 BATCH = 500
-HEADER_SCAN_ROWS = 30
-HOUSEHOLD_REQUIRED = ("村", "户号", "户主姓名")
-MEMBER_REQUIRED = ("村", "户号", "姓名")
 # Which Household field each sheet-1 column fills; 户主身份证号 and 联系电话 are checked on the way in.
 HOUSEHOLD_FIELDS = {
     "村民小组": "group_id",
@@ -65,7 +79,15 @@ FIELD_LABELS = {f: c for c, f in HOUSEHOLD_FIELDS.items()} | {
     "household_no": "户号",
     "tags": "户类别",
 }
+#: Changed fields are named in the order of the sheet's columns.
+FIELD_ORDER = {
+    f: i
+    for i, f in enumerate(["village_id", "group_id", "household_no", "head_name", "head_id_number", "phone",
+                           "address", "size", "tags", "contact_cadre_id", "notes"])
+}  # fmt: skip
 MEMBER_FIELDS = {"与户主关系": "relation", "身份证号": "id_number", "联系电话": "phone"}
+MEMBER_LABELS = {"name": "姓名", "relation": "与户主关系", "id_number": "身份证号", "sex": "性别",
+                 "birth_date": "出生日期", "phone": "联系电话", "tags": "人员类别"}  # fmt: skip
 RELATION_WORDS = {
     "户主": "户主", "本人": "户主",
     "配偶": "配偶", "妻": "配偶", "妻子": "配偶", "夫": "配偶", "丈夫": "配偶",
@@ -79,101 +101,19 @@ RELATION_WORDS = {
     "儿媳/女婿": "儿媳/女婿", "儿媳": "儿媳/女婿", "女婿": "儿媳/女婿", "其他": "其他",
 }  # fmt: skip
 _UNRESOLVED = object()  # a cadre named in the file but not matched: keep what the ledger has
+UNKNOWN_CADRE = "联系干部在系统中没有同名用户，未设置联系干部"
+AMBIGUOUS_CADRE = "联系干部有多个同名用户，未设置联系干部"
+UNKNOWN_RELATION = "与户主关系未识别，记为“其他”"
+EMPTY = "（空）"
 
-
-class ImportFileError(Exception):
-    """The file cannot be read as a ledger at all (not xlsx, no header row)."""
+Progress = Callable[[float], None]
 
 
 class _Aborted(Exception):
     """Raised inside the write transaction to roll it back."""
 
 
-@dataclass(frozen=True)
-class Problem:
-    row: int
-    message: str
-    sheet: str = ""  # "" for sheet 1, MEMBER_SHEET for the members
-
-    def __str__(self) -> str:
-        where = f"（{self.sheet}）" if self.sheet else ""
-        return f"第{self.row}行{where}：{self.message}"
-
-
-@dataclass
-class Counts:
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0
-
-    def __str__(self) -> str:
-        return f"新增 {self.new}，更新 {self.updated}，未变 {self.unchanged}，有误 {self.rejected}"
-
-
-@dataclass
-class ImportReport:
-    households: Counts = field(default_factory=Counts)
-    members: Counts = field(default_factory=Counts)
-    problems: list[Problem] = field(default_factory=list)
-    warnings: list[Problem] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)  # groups to be created
-    changes: list[str] = field(default_factory=list)  # the first few new/updated rows, for the preview page
-    has_member_sheet: bool = False
-    applied: bool = False
-
-    MAX_CHANGES = 200
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    @property
-    def rejected(self) -> int:
-        return self.households.rejected + self.members.rejected
-
-    def summary_lines(self) -> list[str]:
-        lines = [f"户：{self.households}"]
-        if self.has_member_sheet:
-            lines.append(f"家庭成员：{self.members}")
-        return lines
-
-    def add_change(self, line: str) -> None:
-        if len(self.changes) < self.MAX_CHANGES:
-            self.changes.append(line)
-
-
 # --- Reading ---------------------------------------------------------------------------------
-
-
-def _header_key(value) -> str:
-    return "".join(cell_text(value).split()).replace("*", "").replace("＊", "")
-
-
-def _sheet_rows(ws, columns: list[str], required: tuple[str, ...], hints: list[str]) -> Iterator[tuple[int, dict]]:
-    """Yield (Excel row number, {column: value}) for each non-blank data row below the header."""
-    ws.reset_dimensions()  # some writers record wrong dimensions; read to the real end
-    rows = ws.iter_rows(min_row=1, values_only=True)
-    colmap, header_row = None, 0
-    for header_row, values in enumerate(rows, start=1):
-        if header_row > HEADER_SCAN_ROWS:
-            break
-        keys = [_header_key(v) for v in values]
-        if all(name in keys for name in required):
-            colmap = {name: keys.index(name) for name in columns if name in keys}
-            break
-    if colmap is None:
-        raise ImportFileError(
-            f"工作表“{ws.title}”的前{HEADER_SCAN_ROWS}行中找不到表头（需要列：{'、'.join(required)}）。"
-        )
-    hint_values = {name: hint for name, hint in zip(columns, hints, strict=True) if hint}
-    for number, values in enumerate(rows, start=header_row + 1):
-        row = {name: values[i] if i < len(values) else None for name, i in colmap.items()}
-        if all(cell_text(v) == "" for v in row.values()):
-            continue  # blank line
-        if all(cell_text(row.get(name)) == hint for name, hint in hint_values.items() if name in row):
-            continue  # the template's row of hints
-        yield number, row
 
 
 def _batches(iterable, size=BATCH):
@@ -182,57 +122,73 @@ def _batches(iterable, size=BATCH):
         yield batch
 
 
-class _Workbook:
-    """The uploaded file, opened read-only; its household sheet and optional member sheet."""
+class _Ticker:
+    """After each batch of rows, reports to ``progress`` the share of the file read so far."""
 
-    def __init__(self, source: str | IO[bytes]):
-        if hasattr(source, "seek"):
-            source.seek(0)
-        try:
-            self.wb = load_workbook(source, read_only=True, data_only=True)
-        except (InvalidFileException, BadZipFile, KeyError, OSError, ValueError) as exc:
-            raise ImportFileError("无法读取这个文件：请上传 Excel 2007 及以上格式（.xlsx）的文件。") from exc
-        self.households = self.wb.worksheets[0]
-        self.members = next((ws for ws in self.wb.worksheets[1:] if ws.title.strip() == MEMBER_SHEET), None)
+    def __init__(self, book: LedgerFile, progress: Progress | None):
+        self.book, self.progress = book, progress
 
-    def household_rows(self):
-        return _sheet_rows(self.households, HOUSEHOLD_COLUMNS, HOUSEHOLD_REQUIRED, HOUSEHOLD_HINTS)
-
-    def member_rows(self):
-        if self.members is None:
-            return iter(())
-        return _sheet_rows(self.members, MEMBER_COLUMNS, MEMBER_REQUIRED, MEMBER_HINTS)
-
-    def close(self):
-        self.wb.close()
+    def __call__(self, rows: int) -> None:
+        if self.progress is not None:
+            self.progress(self.book.share_read())
 
 
 # --- Reference data, loaded once per run ---------------------------------------------------------
 
 
+def the_township(township: Township | None) -> Township:
+    """The township a ledger is imported into: the one given, else the only one there is. A ledger names its
+    villages by name, and two townships may each have a 和平村."""
+    if township is not None:
+        return township
+    townships = list(Township.objects.all()[:2])
+    if len(townships) != 1:
+        raise ImportFileError("请指定导入哪个乡镇的台账（各乡镇的村名可能相同）。")
+    return townships[0]
+
+
 class _Reference:
-    def __init__(self):
-        self.villages = {v.name: v for v in Village.objects.all()}
+    def __init__(self, township: Township):
+        self.township = township
+        self.villages = {v.name: v for v in Village.objects.filter(township=township)}
         self.village_names = {v.pk: v.name for v in self.villages.values()}
-        self.groups = {(g.village_id, g.name): g.pk for g in Group.objects.all()}
+        self.group_names: dict[int, str] = {}
+        self.groups: dict[tuple[int, str], int] = {}  # (village, name as written) → group
+        self.group_keys: dict[tuple[int, str], int] = {}  # (village, group_key(name)) → the oldest such group
+        groups = Group.objects.filter(village__township=township).order_by("pk")
+        for pk, village_id, name in groups.values_list("pk", "village_id", "name"):
+            self._add_group(pk, village_id, name)
         self.tags: dict[str, dict[str, int]] = defaultdict(dict)
         self.tag_names: dict[int, str] = {}
         for tag in Tag.objects.all():
             self.tags[tag.kind][tag.name] = tag.pk
             self.tag_names[tag.pk] = tag.name
-        users = get_user_model().objects.filter(is_active=True).prefetch_related("groups", "liaison_villages")
+        users = (
+            get_user_model().objects.filter(is_active=True).prefetch_related("groups", "liaison_villages", "townships")
+        )
         self.users_by_name: dict[str, list] = defaultdict(list)
+        self.user_labels: dict[int, str] = {}
         self.user_villages: dict[int, set[int] | None] = {}  # None: sees every village
         for user in users:
+            self.user_labels[user.pk] = cadre_label(user)
             names = {cadre_label(user), user.username}
             for name in names:
                 self.users_by_name[name].append(user)
             roles = {g.name for g in user.groups.all()}
-            if user.is_superuser or roles & CENTER_ROLES:
+            if user.is_superuser or (roles & CENTER_ROLES and township in user.townships.all()):
                 self.user_villages[user.pk] = None
             else:
                 self.user_villages[user.pk] = {v.pk for v in user.liaison_villages.all()}
-        self.new_groups: set[tuple[int, str]] = set()
+        self.new_groups: dict[tuple[int, str], str] = {}  # (village, key) → the name first written in the file
+
+    def _add_group(self, pk: int, village_id: int, name: str) -> None:
+        self.group_names[pk] = name
+        self.groups[(village_id, name)] = pk
+        self.group_keys.setdefault((village_id, group_key(name)), pk)
+
+    def group_id(self, village_id: int, name: str) -> int | None:
+        """The group ``name`` means in the village: the one of that very name, else one that means the same."""
+        return self.groups.get((village_id, name)) or self.group_keys.get((village_id, group_key(name)))
 
     def tag_ids(self, names: list[str], prefer: str) -> tuple[frozenset[int], list[str]]:
         """Tag names → ids (a name of the preferred kind first, then any kind); and the unknown names."""
@@ -246,20 +202,37 @@ class _Reference:
                 unknown.append(name)
         return frozenset(ids), unknown
 
-    def cadre(self, name: str, village_id: int) -> tuple[object, str]:
-        """A 联系干部 cell → (user id, None or _UNRESOLVED; a warning or "")."""
+    def cadre(self, name: str, village_id: int, number: int) -> tuple[object, Problem | None]:
+        """A 联系干部 cell → (user id, None or _UNRESOLVED; a note on row ``number`` or None)."""
         if not name:
-            return None, ""
+            return None, None
         users = self.users_by_name.get(name, [])
         if not users:
-            return _UNRESOLVED, f"联系干部“{name}”在系统中没有同名用户，未设置联系干部"
-        if len({u.pk for u in users}) > 1:
-            return _UNRESOLVED, f"联系干部“{name}”有多个同名用户，未设置联系干部"
-        user = users[0]
-        villages = self.user_villages[user.pk]
-        if villages is not None and village_id not in villages:
-            return _UNRESOLVED, f"联系干部“{name}”不负责{self.village_names[village_id]}，未设置联系干部"
-        return user.pk, ""
+            message, kind = f"联系干部“{name}”在系统中没有同名用户，未设置联系干部", UNKNOWN_CADRE
+        elif len({u.pk for u in users}) > 1:
+            message, kind = f"联系干部“{name}”有多个同名用户，未设置联系干部", AMBIGUOUS_CADRE
+        else:
+            villages = self.user_villages[users[0].pk]
+            if villages is None or village_id in villages:
+                return users[0].pk, None
+            village = self.village_names[village_id]
+            message = f"联系干部“{name}”不负责{village}，未设置联系干部"
+            kind = f"联系干部不负责{village}，未设置联系干部"
+        return _UNRESOLVED, Problem(number, message, kind=kind, subject=name)
+
+    def shown(self, name: str, value) -> str:
+        """A household field's value as the preview shows it (old → new)."""
+        if value is None or value == "" or value is _UNRESOLVED:
+            return EMPTY
+        if name == "village_id":
+            return self.village_names.get(value, str(value))
+        if name == "group_id":
+            return self.group_names.get(value, str(value))
+        if name == "contact_cadre_id":
+            return self.user_labels.get(value, "（已停用的账号）")
+        if name in ("tags",):
+            return "、".join(sorted(self.tag_names[t] for t in value)) or EMPTY
+        return str(value)
 
 
 # --- Cells checked on the way in (both sheets) ---------------------------------------------------------
@@ -304,6 +277,9 @@ class _HouseholdRow:
 
 
 def _parse_household(number: int, row: dict, ref: _Reference, report: ImportReport) -> _HouseholdRow | None:
+    if formula := formula_problem(number, row):
+        report.add_problem(formula)
+        return None
     errors = []
     values: dict = {}
     village_name = clean_name(row.get("村"))
@@ -340,28 +316,31 @@ def _parse_household(number: int, row: dict, ref: _Reference, report: ImportRepo
         if unknown:
             errors.append(f"户类别“{'、'.join(unknown)}”不存在")
     if errors:
-        report.problems += [Problem(number, error) for error in errors]
+        for error in errors:
+            report.add_problem(Problem(number, error))
         return None
     group_name = None
     if "村民小组" in row:
         group_name = clean_name(row["村民小组"])
-        values["group_id"] = ref.groups.get((village.pk, group_name)) if group_name else None
-        if group_name and values["group_id"] is None and (village.pk, group_name) not in ref.new_groups:
-            ref.new_groups.add((village.pk, group_name))
+        values["group_id"] = ref.group_id(village.pk, group_name) if group_name else None
+        key = (village.pk, group_key(group_name))
+        if group_name and values["group_id"] is None and key not in ref.new_groups:
+            ref.new_groups[key] = group_name
             report.notices.append(f"将新建村民小组：{village.name}{group_name}")
     if "联系干部" in row:
-        cadre_id, warning = ref.cadre(clean_name(row["联系干部"]), village.pk)
+        cadre_id, note = ref.cadre(clean_name(row["联系干部"]), village.pk, number)
         values["contact_cadre_id"] = cadre_id
-        if warning:
-            report.warnings.append(Problem(number, warning))
+        if note is not None:
+            report.add_note(note)
     return _HouseholdRow(number, values, tag_ids, group_name)
 
 
 class _HouseholdPass:
     """One pass over sheet 1: classify each row against the ledger; with ``write``, also save."""
 
-    def __init__(self, ref: _Reference, report: ImportReport, *, write: bool, by=None, now=None):
+    def __init__(self, ref: _Reference, report: ImportReport, *, write: bool, by=None, now=None, tick=None):
         self.ref, self.report, self.write, self.by, self.now = ref, report, write, by, now
+        self.tick = tick or (lambda rows: None)
         self.rows_by_key: dict[tuple, int] = {}
         self.rows_by_id: dict[str, int] = {}
         self.rows_by_household: dict[int, int] = {}
@@ -370,6 +349,9 @@ class _HouseholdPass:
         for batch in _batches(rows):
             parsed = [p for n, r in batch if (p := self._parse(n, r)) is not None]
             self._classify(parsed)
+            self.tick(len(batch))
+        # Only the file's keys are needed from here on (the member sheet refers to them).
+        self.rows_by_id, self.rows_by_household = {}, {}
 
     def _parse(self, number: int, row: dict) -> _HouseholdRow | None:
         parsed = _parse_household(number, row, self.ref, self.report)
@@ -388,7 +370,7 @@ class _HouseholdPass:
         return parsed
 
     def _reject(self, parsed: _HouseholdRow, message: str) -> None:
-        self.report.problems.append(Problem(parsed.row, message))
+        self.report.add_problem(Problem(parsed.row, message))
         self.report.households.rejected += 1
 
     def _classify(self, rows: list[_HouseholdRow]) -> None:
@@ -411,7 +393,8 @@ class _HouseholdPass:
         new, updated = [], []
         for r in rows:
             head_id = r.values.get("head_id_number")
-            household = by_key.get(r.key) or (by_head_id.get(head_id) if head_id else None)
+            same_number = by_key.get(r.key)
+            household = same_number or (by_head_id.get(head_id) if head_id else None)
             owner = by_head_id.get(head_id) if head_id else None
             if owner is not None and household is not None and owner.pk != household.pk:
                 self._reject(r, f"户主身份证号已是{self._where(owner)}的户主")
@@ -425,14 +408,22 @@ class _HouseholdPass:
             if first != r.row:
                 self._reject(r, f"与第{first}行对应系统中的同一户（{self._where(household)}）")
                 continue
+            conflict = self._conflict(household, r) if household is same_number else None
+            if conflict is not None:
+                self.report.conflicts.append(conflict)
+                self.report.households.conflicts += 1
+                if not self.report.replace_conflicts:
+                    continue
             changed = self._changed_fields(household, r, tags[household.pk])
             if not changed:
                 self.report.households.unchanged += 1
                 continue
             self.report.households.updated += 1
-            labels = "、".join(FIELD_LABELS[f] for f in changed)
-            self.report.add_change(f"第{r.row}行：更新 {self._where(household)}（{labels}）")
-            updated.append((household, r, changed))
+            self.report.add_update(
+                f"第{r.row}行：{'更换户主' if conflict else '更新'} {self._where(household)}："
+                + self._describe(household, r, changed, tags[household.pk])
+            )
+            updated.append((household, r, changed, conflict))
         if self.write:
             self._save(new, updated)
 
@@ -441,6 +432,15 @@ class _HouseholdPass:
 
     def _label(self, values: dict) -> str:
         return f"{self.ref.village_names[values['village_id']]} {values['household_no']} {values['head_name']}"
+
+    def _conflict(self, household: Household, r: _HouseholdRow) -> Conflict | None:
+        """Does the row name another head for the household of its village and number?"""
+        new_name = r.values["head_name"]
+        new_id = r.values.get("head_id_number", household.head_id_number)  # no ID column: the ID stays
+        old_id = household.head_id_number
+        if new_name == household.head_name and not (old_id and new_id and old_id != new_id):
+            return None
+        return Conflict(r.row, self._where(household), household.head_name, old_id or "", new_name, new_id or "")
 
     def _changed_fields(self, household: Household, r: _HouseholdRow, tag_ids: set[int]) -> list[str]:
         changed = []
@@ -454,24 +454,41 @@ class _HouseholdPass:
                 changed.append(name)
         if r.tag_ids is not None and set(r.tag_ids) != tag_ids:
             changed.append("tags")
-        return changed
+        return sorted(changed, key=FIELD_ORDER.__getitem__)
+
+    def _describe(self, household: Household, r: _HouseholdRow, changed: list[str], tag_ids: set[int]) -> str:
+        """``联系电话 13812345678 → 13900001111；家庭人口 3 → 4``."""
+        parts = []
+        for name in changed:
+            if name == "tags":
+                old, new = self.ref.shown("tags", tag_ids), self.ref.shown("tags", r.tag_ids)
+            elif name == "group_id" and r.values[name] is None:
+                old, new = self.ref.shown(name, household.group_id), f"{r.group_name}（新建）"
+            else:
+                old, new = self.ref.shown(name, getattr(household, name)), self.ref.shown(name, r.values[name])
+            parts.append(f"{FIELD_LABELS[name]} {old} → {new}")
+        return "；".join(parts)
 
     # -- writing (only with write=True, inside the caller's transaction) --
 
     def _group_ids(self, rows: list[_HouseholdRow]) -> None:
-        """Create the missing village groups these rows name, then fill in their ids."""
-        wanted = {(r.values["village_id"], r.group_name) for r in rows if r.group_name}
-        missing = [Group(village_id=v, name=n) for v, n in wanted if (v, n) not in self.ref.groups]
-        if missing:
-            Group.objects.bulk_create(missing, ignore_conflicts=True)
-            for g in Group.objects.filter(village_id__in={g.village_id for g in missing}):
-                self.ref.groups[(g.village_id, g.name)] = g.pk
+        """Create the missing village groups these rows name (one per meaning, as first written), then fill in
+        their ids."""
+        wanted: dict[tuple[int, str], str] = {}
+        for r in rows:
+            if r.group_name and self.ref.group_id(r.values["village_id"], r.group_name) is None:
+                wanted.setdefault((r.values["village_id"], group_key(r.group_name)), r.group_name)
+        if wanted:
+            Group.objects.bulk_create([Group(village_id=v, name=n) for (v, _), n in wanted.items()])
+            created = Group.objects.filter(village_id__in={v for v, _ in wanted}).order_by("pk")
+            for pk, village_id, name in created.values_list("pk", "village_id", "name"):
+                self.ref._add_group(pk, village_id, name)
         for r in rows:
             if r.group_name:
-                r.values["group_id"] = self.ref.groups[(r.values["village_id"], r.group_name)]
+                r.values["group_id"] = self.ref.group_id(r.values["village_id"], r.group_name)
 
     def _save(self, new: list[_HouseholdRow], updated: list[tuple]) -> None:
-        self._group_ids(new + [r for _, r, _ in updated])
+        self._group_ids(new + [r for _, r, _, _ in updated])
         by, by_name = self.by, _actor_name(self.by)
         events, links = [], []
         created = Household.objects.bulk_create(
@@ -480,19 +497,10 @@ class _HouseholdPass:
         )
         for household, r in zip(created, new, strict=True):
             links += [Household.tags.through(household_id=household.pk, tag_id=t) for t in r.tag_ids or ()]
-            events.append(
-                HouseholdEvent(
-                    household=household,
-                    action=HouseholdEvent.Action.CREATED,
-                    actor=by,
-                    actor_name=by_name,
-                    created_at=self.now,
-                    note="Excel 导入",
-                )
-            )
+            events.append(self._event(household, HouseholdEvent.Action.CREATED, "Excel 导入", by, by_name))
         fields: set[str] = set()
         retagged = []
-        for household, r, changed in updated:
+        for household, r, changed, conflict in updated:
             for name in changed:
                 if name != "tags":
                     setattr(household, name, r.values[name])
@@ -501,23 +509,26 @@ class _HouseholdPass:
             if "tags" in changed:
                 retagged.append(household.pk)
                 links += [Household.tags.through(household_id=household.pk, tag_id=t) for t in r.tag_ids]
-            labels = "、".join(FIELD_LABELS[f] for f in changed)
-            events.append(
-                HouseholdEvent(
-                    household=household,
-                    action=HouseholdEvent.Action.UPDATED,
-                    actor=by,
-                    actor_name=by_name,
-                    created_at=self.now,
-                    note=f"Excel 导入，修改：{labels}",
+            if conflict is not None:
+                others = "、".join(FIELD_LABELS[f] for f in changed if f not in ("head_name", "head_id_number"))
+                note = f"{conflict.change}（Excel 导入" + (f"，同时修改：{others}）" if others else "）")
+                events.append(self._event(household, HouseholdEvent.Action.HEAD_CHANGED, note, by, by_name))
+            else:
+                labels = "、".join(FIELD_LABELS[f] for f in changed)
+                events.append(
+                    self._event(household, HouseholdEvent.Action.UPDATED, f"Excel 导入，修改：{labels}", by, by_name)
                 )
-            )
         if updated:
-            Household.objects.bulk_update([h for h, _, _ in updated], [*fields, "updated_at"], batch_size=BATCH)
+            Household.objects.bulk_update([h for h, _, _, _ in updated], [*fields, "updated_at"], batch_size=BATCH)
         if retagged:
             Household.tags.through.objects.filter(household_id__in=retagged).delete()
         Household.tags.through.objects.bulk_create(links, batch_size=2000)
         HouseholdEvent.objects.bulk_create(events, batch_size=BATCH)
+
+    def _event(self, household, action, note: str, by, by_name: str) -> HouseholdEvent:
+        return HouseholdEvent(
+            household=household, action=action, actor=by, actor_name=by_name, created_at=self.now, note=note[:300]
+        )
 
 
 def _resolved(values: dict) -> dict:
@@ -540,22 +551,28 @@ class _MemberRow:
 
 
 class _MemberPass:
-    def __init__(self, ref, report, file_keys: set, *, write: bool, by=None, now=None):
-        self.ref, self.report, self.file_keys = ref, report, file_keys
+    def __init__(self, ref, report, file_keys, *, write: bool, by=None, now=None, tick=None):
+        self.ref, self.report, self.file_keys = ref, report, file_keys  # file_keys: (village, number) → row
         self.write, self.by, self.now = write, by, now
+        self.tick = tick or (lambda rows: None)
         self.rows_by_id: dict[str, int] = {}
         self.matched: set[int] = set()
 
     def _reject(self, number: int, message: str) -> None:
-        self.report.problems.append(Problem(number, message, MEMBER_SHEET))
+        self.report.add_problem(Problem(number, message, MEMBER_SHEET))
         self.report.members.rejected += 1
 
     def run(self, rows) -> None:
         for batch in _batches(rows):
             parsed = [p for n, r in batch if (p := self._parse(n, r)) is not None]
             self._classify(parsed)
+            self.tick(len(batch))
 
     def _parse(self, number: int, row: dict) -> _MemberRow | None:
+        if formula := formula_problem(number, row, MEMBER_SHEET):
+            self.report.add_problem(formula)
+            self.report.members.rejected += 1
+            return None
         errors, values = [], {}
         village_name = clean_name(row.get("村"))
         village = self.ref.villages.get(village_name)
@@ -573,7 +590,9 @@ class _MemberPass:
             word = clean_name(row["与户主关系"])
             values["relation"] = RELATION_WORDS.get(word, Person.Relation.OTHER)
             if word and word not in RELATION_WORDS:
-                self.report.warnings.append(Problem(number, f"与户主关系“{word}”未识别，记为“其他”", MEMBER_SHEET))
+                self.report.add_note(
+                    Problem(number, f"与户主关系“{word}”未识别，记为“其他”", MEMBER_SHEET, UNKNOWN_RELATION, word)
+                )
         if "身份证号" in row:
             info = _id_cell(row, "身份证号", errors)
             values.update(id_number=None, sex="", birth_date=None)
@@ -587,7 +606,8 @@ class _MemberPass:
             if unknown:
                 errors.append(f"人员类别“{'、'.join(unknown)}”不存在")
         if errors:
-            self.report.problems += [Problem(number, error, MEMBER_SHEET) for error in errors]
+            for error in errors:
+                self.report.add_problem(Problem(number, error, MEMBER_SHEET))
             self.report.members.rejected += 1
             return None
         id_number = values.get("id_number")
@@ -638,16 +658,33 @@ class _MemberPass:
                 continue
             self.matched.add(person.pk)
             changed = [n for n, v in r.values.items() if getattr(person, n) != v]
-            if r.tag_ids is not None and set(r.tag_ids) != {t.pk for t in person.tags.all()}:
+            old_tags = {t.pk for t in person.tags.all()}
+            if r.tag_ids is not None and set(r.tag_ids) != old_tags:
                 changed.append("tags")
             if not changed:
                 self.report.members.unchanged += 1
                 continue
             self.report.members.updated += 1
-            self.report.add_change(f"第{r.row}行（{MEMBER_SHEET}）：更新成员 {where} {person.name}")
+            self.report.add_update(
+                f"第{r.row}行（{MEMBER_SHEET}）：更新成员 {where} {person.name}："
+                + self._describe(person, r, changed, old_tags)
+            )
             updated.append((person, r, changed))
         if self.write:
             self._save(new, updated)
+
+    def _describe(self, person: Person, r: _MemberRow, changed: list[str], old_tags: set[int]) -> str:
+        sexes = dict(Person.Sex.choices)
+        parts = []
+        for name in changed:
+            if name == "tags":
+                old, new = self.ref.shown("tags", old_tags), self.ref.shown("tags", r.tag_ids)
+            elif name == "sex":
+                old, new = sexes.get(person.sex) or EMPTY, sexes.get(r.values["sex"]) or EMPTY
+            else:
+                old, new = self.ref.shown(name, getattr(person, name)), self.ref.shown(name, r.values[name])
+            parts.append(f"{MEMBER_LABELS[name]} {old} → {new}")
+        return "；".join(parts)
 
     def _match(self, r: _MemberRow, candidates: list[Person]) -> Person | None:
         free = [p for p in candidates if p.pk not in self.matched]
@@ -717,45 +754,90 @@ class _MemberPass:
 # --- Entry points ------------------------------------------------------------------------------
 
 
-def _run(source, *, write: bool, by=None) -> ImportReport:
-    report = ImportReport()
-    book = _Workbook(source)
+def _run(
+    source,
+    *,
+    write: bool,
+    by=None,
+    replace_conflicts: bool = False,
+    progress: Progress | None = None,
+    township: Township | None = None,
+):
+    report = ImportReport(replace_conflicts=replace_conflicts)
+    township = the_township(township)
+    book = LedgerFile(source)
     try:
-        ref = _Reference()
+        ref = _Reference(township)
         now = timezone.now()
-        households = _HouseholdPass(ref, report, write=write, by=by, now=now)
+        tick = _Ticker(book, progress)
+        households = _HouseholdPass(ref, report, write=write, by=by, now=now, tick=tick)
         households.run(book.household_rows())
         report.has_member_sheet = book.members is not None
-        _MemberPass(ref, report, set(households.rows_by_key), write=write, by=by, now=now).run(book.member_rows())
+        members = _MemberPass(ref, report, households.rows_by_key, write=write, by=by, now=now, tick=tick)
+        members.run(book.member_rows())
     finally:
         book.close()
-    report.problems.sort(key=lambda p: (p.sheet != "", p.row))
-    report.warnings.sort(key=lambda p: (p.sheet != "", p.row))
+    report.sort()
     return report
 
 
-def preview(source: str | IO[bytes]) -> ImportReport:
-    """What importing ``source`` would do. Reads the ledger, writes nothing. Raises ImportFileError."""
-    return _run(source, write=False)
+def preview(
+    source: str | IO[bytes],
+    *,
+    replace_conflicts: bool = False,
+    progress: Progress | None = None,
+    township: Township | None = None,
+) -> ImportReport:
+    """What importing ``source`` into ``township`` (the only one, when there is one) would do. Reads the ledger,
+    writes nothing. Raises ImportFileError."""
+    return _run(source, write=False, replace_conflicts=replace_conflicts, progress=progress, township=township)
 
 
-def apply(source: str | IO[bytes], *, by=None) -> ImportReport:
-    """Import ``source`` if no row is rejected, all in one transaction; else write nothing.
+def apply(
+    source: str | IO[bytes],
+    *,
+    by=None,
+    replace_conflicts: bool = False,
+    progress: Progress | None = None,
+    township: Township | None = None,
+) -> ImportReport:
+    """Import ``source`` if no row is rejected (and no head conflicts, unless ``replace_conflicts``), all in one
+    transaction; else write nothing. Raises ImportFileError.
 
     Returns the report; ``report.applied`` says whether anything was written.
     """
-    report = preview(source)
+    report = preview(
+        source, replace_conflicts=replace_conflicts, progress=_share(progress, 0.0, CHECK_SHARE), township=township
+    )
     if not report.ok:
         return report
     if not any((report.households.new, report.households.updated, report.members.new, report.members.updated)):
         report.applied = True  # the ledger already says what the file says: nothing to write
         return report
+    del report  # the write pass makes its own: do not hold two in memory
     try:
         with transaction.atomic():
-            written = _run(source, write=True, by=by)
+            written = _run(
+                source,
+                write=True,
+                by=by,
+                replace_conflicts=replace_conflicts,
+                progress=_share(progress, CHECK_SHARE, 1.0),
+                township=township,
+            )
             if not written.ok:  # the ledger changed between the two passes
                 raise _Aborted
     except _Aborted:
         return written
     written.applied = True
     return written
+
+
+#: The share of ``apply``'s time spent checking the whole file before writing (the write pass takes the rest).
+CHECK_SHARE = 0.35
+
+
+def _share(progress: Progress | None, start: float, end: float) -> Progress | None:
+    if progress is None:
+        return None
+    return lambda fraction: progress(start + (end - start) * fraction)

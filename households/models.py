@@ -4,7 +4,10 @@ One installation serves a county (县 → 乡镇 → 村): each ``Township`` has
 tracking numbers and public board; its staff see only their township (minqing.access).
 """
 
+import uuid
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
@@ -102,6 +105,17 @@ class Group(models.Model):
 
     def __str__(self):
         return f"{self.village.name}{self.name}"
+
+    def clean(self):
+        """One group per meaning in a village: 第一组 beside 1组 is refused (cleaning.group_key)."""
+        from households.cleaning import group_key
+
+        if not self.village_id or not self.name:
+            return
+        key = group_key(self.name)
+        for other in Group.objects.filter(village_id=self.village_id).exclude(pk=self.pk).only("name"):
+            if group_key(other.name) == key:
+                raise ValidationError({"name": f"本村已有“{other.name}”，与“{self.name}”是同一个村民小组。"})
 
 
 class Tag(models.Model):
@@ -257,6 +271,7 @@ class HouseholdEvent(models.Model):
         MEMBER_UPDATED = "member_updated", "修改家庭成员"
         MEMBER_REMOVED = "member_removed", "删除家庭成员"
         CONTACT_CHANGED = "contact_changed", "调整联系干部"
+        HEAD_CHANGED = "head_changed", "变更户主"
 
     household = models.ForeignKey(Household, on_delete=models.CASCADE, related_name="events", verbose_name="户")
     action = models.CharField("事项", max_length=20, choices=Action.choices)
@@ -314,3 +329,84 @@ class SensitiveAccessLog(models.Model):
 
     def __str__(self):
         return f"{self.user_name} {self.get_action_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+def import_path(instance, filename: str) -> str:
+    # A random name: MEDIA_ROOT may be on a web server's path, the name must not be guessable.
+    return f"imports/{uuid.uuid4().hex}.xlsx"
+
+
+class HouseholdImport(models.Model):
+    """One Excel import started from the import page: the uploaded file and its two runs in the background,
+    the check (``stage`` preview: what would happen) and, once the clerk confirms, the import (``stage``
+    apply). Each run's ``status`` moves pending → running → ready / failed by a compare-and-set in
+    households.services, as the monthly report's does. A running row writes ``progress`` and ``heartbeat_at``
+    as it goes, so a worker that died mid-run can be told from a slow one (``started_at``, ``heartbeat_at``).
+    The uploaded file is removed once imported, cancelled or failed, and by beat once the preview is left.
+    """
+
+    class Stage(models.TextChoices):
+        PREVIEW = "preview", "检查"
+        APPLY = "apply", "导入"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "排队中"
+        RUNNING = "running", "进行中"
+        READY = "ready", "已完成"
+        FAILED = "failed", "失败"
+        CANCELLED = "cancelled", "已取消"
+
+    original_name = models.CharField("原文件名", max_length=200)
+    file = models.FileField("文件", upload_to=import_path, blank=True, max_length=200)
+    stage = models.CharField("阶段", max_length=10, choices=Stage.choices, default=Stage.PREVIEW)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.PENDING)
+    progress = models.PositiveSmallIntegerField("进度（%）", default=0)
+    replace_conflicts = models.BooleanField("替换冲突的户主", default=False)
+    # The township the ledger goes into: a ledger names its villages, and two townships may share a 和平村.
+    township = models.ForeignKey(
+        Township, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="乡镇"
+    )
+    # households.import_report.ImportReport.as_dict() of the last run: what the page shows.
+    report = models.JSONField("结果", default=dict, blank=True)
+    error = models.TextField("失败原因", blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="上传人",
+    )
+    created_at = models.DateTimeField("上传时间", default=timezone.now)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    heartbeat_at = models.DateTimeField("最近进展时间", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "户籍台账导入"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__lte=100), name="household_import_progress_le_100"),
+        ]
+
+    def __str__(self):
+        return f"{self.original_name}（{self.get_stage_display()}{self.get_status_display()}）"
+
+    @property
+    def is_busy(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.RUNNING)
+
+    @property
+    def is_applied(self) -> bool:
+        return self.stage == self.Stage.APPLY and self.status == self.Status.READY
+
+    @property
+    def awaits_confirmation(self) -> bool:
+        return self.stage == self.Stage.PREVIEW and self.status == self.Status.READY
+
+    @property
+    def can_confirm(self) -> bool:
+        """Checked, without a bad row, and it would write something (or replace a head)."""
+        report = self.report or {}
+        writes = sum(report.get(sheet, {}).get(n, 0) for sheet in ("households", "members") for n in ("new", "updated"))
+        return self.awaits_confirmation and not report.get("problem_count") and bool(writes or report.get("conflicts"))

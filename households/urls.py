@@ -14,5 +14,6 @@ urlpatterns = [
     path("export/", views.export, name="export"),
     path("import/", views.import_upload, name="import"),
     path("import/template/", views.import_template, name="import_template"),
-    path("import/<str:token>/", views.import_preview, name="import_preview"),
+    path("import/<int:pk>/", views.import_job, name="import_job"),
+    path("import/<int:pk>/status/", views.import_status, name="import_status"),
 ]

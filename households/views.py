@@ -4,37 +4,33 @@ is fetched through ``Household.objects.visible_to(request.scope)``, so out of sc
 from __future__ import annotations
 
 import io
-import re
-import secrets
-import time
-from pathlib import Path
 from urllib.parse import quote
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_filters.views import FilterView
+from django_htmx.http import HttpResponseClientRefresh
 
-from households import importer
 from households.excel import template_workbook, write_ledger
 from households.filters import HouseholdFilter, filter_helper
 from households.forms import (
     ContactAssignForm,
     HouseholdForm,
+    ImportConfirmForm,
     ImportUploadForm,
     MemberFormSet,
     cadre_choices,
     member_helper,
 )
-from households.models import Household, SensitiveAccessLog, Village
+from households.models import Household, HouseholdImport, SensitiveAccessLog, Village
 from households.services import (
     can_edit_ledger,
     can_manage_ledger,
@@ -42,6 +38,9 @@ from households.services import (
     can_see_sensitive,
     contact_overview,
     household_assign_contact,
+    household_import_cancel,
+    household_import_confirm,
+    household_import_start,
     household_save,
     sensitive_access_record,
 )
@@ -49,9 +48,6 @@ from households.timeline import household_timeline
 from minqing.filters import chosen_village
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-IMPORT_TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
-IMPORT_SESSION_KEY = "household_imports"
-IMPORT_KEEP_SECONDS = 24 * 3600
 
 
 def _require(allowed: bool) -> None:
@@ -247,61 +243,58 @@ def export_filename(village, day) -> str:
     return quote(f"户籍台账-{village.name if village else '全部'}-{day:%Y%m%d}.xlsx")
 
 
-def _import_dir() -> Path:
-    return Path(settings.MEDIA_ROOT) / "imports"
-
-
-def _import_path(request, token: str) -> Path:
-    """The uploaded file behind ``token``, only for the session that uploaded it."""
-    if not IMPORT_TOKEN.match(token) or token not in request.session.get(IMPORT_SESSION_KEY, []):
-        raise Http404
-    path = _import_dir() / f"{token}.xlsx"
-    if not path.exists():
-        raise Http404
-    return path
-
-
-def _forget_old_uploads(directory: Path) -> None:
-    cutoff = time.time() - IMPORT_KEEP_SECONDS
-    for old in directory.glob("*.xlsx"):
-        if old.stat().st_mtime < cutoff:
-            old.unlink(missing_ok=True)
+def _import_job(request, pk: int) -> HouseholdImport:
+    """An import of the ledger, only for the person who uploaded it (anyone else: 404)."""
+    _require(can_manage_ledger(request.scope))
+    return get_object_or_404(HouseholdImport, pk=pk, requested_by=request.user)
 
 
 @login_required
 def import_upload(request):
-    """Step 1: upload. The file is kept under MEDIA_ROOT/imports/ with a random name until it is applied."""
+    """Step 1: upload. The file is checked (size, compression) at once and kept under MEDIA_ROOT/imports/ with
+    a random name; what it would do is worked out in the background (step 2, ``import_job``)."""
     _require(can_manage_ledger(request.scope))
-    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    form = ImportUploadForm(request.POST or None, request.FILES or None, scope=request.scope)
     if request.method == "POST" and form.is_valid():
-        directory = _import_dir()
-        directory.mkdir(parents=True, exist_ok=True)
-        _forget_old_uploads(directory)
-        token = secrets.token_urlsafe(32)
-        with open(directory / f"{token}.xlsx", "wb") as out:
-            for chunk in form.cleaned_data["file"].chunks():
-                out.write(chunk)
-        request.session[IMPORT_SESSION_KEY] = [*request.session.get(IMPORT_SESSION_KEY, [])[-9:], token]
-        return redirect("households:import_preview", token=token)
-    return render(request, "households/import_upload.html", {"form": form})
+        job = household_import_start(
+            upload=form.cleaned_data["file"], by=request.user, township=form.cleaned_data["township"]
+        )
+        return redirect("households:import_job", pk=job.pk)
+    recent = HouseholdImport.objects.filter(requested_by=request.user)[:10]
+    return render(request, "households/import_upload.html", {"form": form, "recent": recent})
 
 
 @login_required
-def import_preview(request, token):
-    """Step 2 (GET): what the import would do. Step 3 (POST): do it, all or nothing."""
-    _require(can_manage_ledger(request.scope))
-    path = _import_path(request, token)
-    try:
-        if request.method == "POST":
-            report = importer.apply(str(path), by=request.user)
-        else:
-            report = importer.preview(str(path))
-    except importer.ImportFileError as exc:
-        path.unlink(missing_ok=True)
-        messages.error(request, str(exc))
-        return redirect("households:import")
-    if report.applied:
-        path.unlink(missing_ok=True)
-        messages.success(request, "导入完成。" + "；".join(report.summary_lines()))
-        return redirect("households:index")
-    return render(request, "households/import_preview.html", {"report": report, "token": token})
+@require_http_methods(["GET", "POST"])
+def import_job(request, pk):
+    """Step 2 (GET): the check's progress, then what the import would do (conflicts of head and every change,
+    old → new). Step 3 (POST ``confirm``): import it in the background, all or nothing; or ``cancel``."""
+    job = _import_job(request, pk)
+    form = ImportConfirmForm(request.POST or None, conflicts=(job.report or {}).get("conflict_count", 0))
+    if request.method == "POST":
+        if "cancel" in request.POST:
+            if household_import_cancel(job=job, by=request.user):
+                messages.info(request, "已取消这次导入，上传的文件已删除。")
+                return redirect("households:import")
+            messages.error(request, "正在进行的导入不能取消。")
+            return redirect("households:import_job", pk=job.pk)
+        if form.is_valid():
+            try:
+                job = household_import_confirm(
+                    job=job, by=request.user, replace_conflicts=form.cleaned_data["replace_conflicts"]
+                )
+            except ValidationError as exc:
+                messages.error(request, exc.messages[0])
+            return redirect("households:import_job", pk=job.pk)
+    return render(request, "households/import_job.html", {"job": job, "report": job.report or {}, "form": form})
+
+
+@login_required
+@require_GET
+def import_status(request, pk):
+    """The progress block, polled by htmx every 2 s while the job runs; once it has finished, the whole page
+    is loaded again to show the result."""
+    job = _import_job(request, pk)
+    if not job.is_busy and request.htmx:
+        return HttpResponseClientRefresh()
+    return render(request, "households/_import_progress.html", {"job": job})

@@ -296,6 +296,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "dashboards.build_previous_month_report",
         "schedule": crontab(minute=0, hour=1, day_of_month=1),
     },
+    # Every hour at :40: remove the uploaded ledgers whose import was checked and then left (neither confirmed
+    # nor cancelled) for a day, and any stray file under MEDIA_ROOT/imports/ (households/services.py).
+    "household-import-cleanup": {"task": "households.cleanup_household_imports", "schedule": crontab(minute=40)},
 }
 
 # --- Sessions and security ------------------------------------------------------------------

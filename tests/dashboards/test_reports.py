@@ -473,3 +473,39 @@ def test_a_real_worker_builds_the_report(leader, make_petition):
             assert report.file.name == name and report.status == "ready"
     finally:
         app.conf.task_always_eager = True
+
+
+# --- Text that looks like a formula -----------------------------------------------------------------
+
+ATTACK = '=HYPERLINK("http://x/","y")'
+
+
+@pytest.mark.django_db
+def test_text_typed_as_a_formula_is_written_as_text_in_every_sheet(make_petition, village_a, dept_minzheng,
+                                                                   category, liaison_a):  # fmt: skip
+    from households.models import Village
+    from petitions.models import Category, Department
+
+    Village.objects.filter(pk=village_a.pk).update(name=ATTACK)
+    Department.objects.filter(pk=dept_minzheng.pk).update(name=ATTACK)
+    Category.objects.filter(pk=category.pk).update(subject=ATTACK)
+    type(liaison_a).objects.filter(pk=liaison_a.pk).update(first_name=ATTACK)
+    village_a.refresh_from_db()
+    make_petition("in_progress", summary=ATTACK, petitioner_name=ATTACK)
+    make_visit(liaison_a, village_a, [make_household(village_a, "001", ATTACK, cadre=liaison_a)])
+    today = timezone.localdate()
+    out = io.BytesIO()
+
+    build_monthly_workbook(Period.month(today.year, today.month), out, township=village_a.township, today=today)
+
+    out.seek(0)
+    wb = load_workbook(out)
+    cells = [cell for ws in wb.worksheets for row in ws.iter_rows() for cell in row if cell.value is not None]
+    assert not [cell.coordinate for cell in cells if cell.data_type == "f"]
+    detail = [cell.value for cell in wb["诉求明细"][2]]
+    assert [detail[i] for i in (3, 6, 7, 8)] == [ATTACK] * 4  # 村, 诉求事项, 诉求摘要, 承办单位
+    assert detail[4] == "=某"  # the masked petitioner starts with "=" too
+    visits = {cell.value for row in wb["走访统计"].iter_rows() for cell in row}
+    assert ATTACK in visits  # the cadre's name and the village
+    quoted = [cell for cell in cells if isinstance(cell.value, str) and cell.value.startswith("=")]
+    assert len(quoted) >= 7 and all(cell.quotePrefix for cell in quoted)

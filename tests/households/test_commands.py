@@ -114,3 +114,59 @@ def test_export_command_writes_one_village_or_all(villages, tmp_path):
         call_command(
             "export_households", "--out", str(tmp_path / "x.xlsx"), "--village", "幸福村", stdout=io.StringIO()
         )
+
+
+def test_changed_heads_are_conflicts_named_row_by_row_and_nothing_is_written(villages, tmp_path):
+    hp, dj = villages
+    zhang = Household.objects.create(village=hp, household_no="001", head_name="张三", head_id_number=an_id(1))
+    wang = Household.objects.create(village=hp, household_no="002", head_name="王五")
+    zhao = Household.objects.create(village=dj, household_no="007", head_name="赵六", head_id_number=an_id(3))
+    path = write_ledger_file(
+        tmp_path / "heads.xlsx",
+        [
+            household_row(no="001", head="李四", id_number=an_id(2)),  # another person
+            household_row(no="002", head="王小五"),  # another name, no ID on either side
+            household_row(no="003", head="新户"),  # a new household: no conflict
+            household_row(village="大井村", no="007", head="赵六", id_number=an_id(4)),  # same name, another ID
+        ],
+    )
+
+    lines, error = run("import_households", str(path))
+
+    assert error is not None and "有 3 户的户主与台账不同" in str(error) and "--replace-conflicts" in str(error)
+    assert "户：新增 1，更新 0，未变 0，有误 0，户主冲突 3" in lines
+    assert [line for line in lines if " 冲突：" in line] == [
+        f"第{FIRST_ROW}行 冲突：和平村 001号户 户主 张三 ({an_id(1)}) → 李四 ({an_id(2)})",
+        f"第{FIRST_ROW + 1}行 冲突：和平村 002号户 户主 王五 (无身份证号) → 王小五 (无身份证号)",
+        f"第{FIRST_ROW + 3}行 冲突：大井村 007号户 户主 赵六 ({an_id(3)}) → 赵六 ({an_id(4)})",
+    ]
+    assert Household.objects.count() == 3
+    for household, head in ((zhang, "张三"), (wang, "王五"), (zhao, "赵六")):
+        household.refresh_from_db()
+        assert household.head_name == head and not household.events.exists()
+
+    lines, error = run("import_households", str(path), "--replace-conflicts")
+
+    assert error is None and lines[-1] == "导入完成。"
+    assert Household.objects.count() == 4
+    zhang.refresh_from_db()
+    assert (zhang.head_name, zhang.head_id_number) == ("李四", an_id(2))
+    for household, change in (
+        (zhang, f"户主 张三 ({an_id(1)}) → 李四 ({an_id(2)})"),
+        (wang, "户主 王五 (无身份证号) → 王小五 (无身份证号)"),
+        (zhao, f"户主 赵六 ({an_id(3)}) → 赵六 ({an_id(4)})"),
+    ):
+        event = household.events.get()
+        assert event.action == "head_changed" and event.note.startswith(change)
+        assert event.actor_name == "Excel 导入（命令行）" and event.created_at is not None
+
+
+def test_a_repeated_note_is_printed_once_with_its_count(villages, tmp_path):
+    rows = [household_row(no=f"{n:03d}", cadre="陈永福") for n in range(1, 8)] + [household_row(no="008", cadre="王丽")]
+    lines, error = run("import_households", str(write_ledger_file(tmp_path / "n.xlsx", rows)), "--dry-run")
+    assert error is None
+    notes = [line for line in lines if line.startswith("提示：")]
+    assert notes == [
+        f"提示：联系干部在系统中没有同名用户，未设置联系干部（共8行）：陈永福 第{FIRST_ROW}、{FIRST_ROW + 1}、"
+        f"{FIRST_ROW + 2}、{FIRST_ROW + 3}、{FIRST_ROW + 4}行等7行；王丽 第{FIRST_ROW + 7}行"
+    ]

@@ -6,7 +6,7 @@ import pytest
 
 from households import importer
 from households.excel import template_workbook
-from households.models import Group, Household, HouseholdEvent, Person, Tag
+from households.models import Group, Household, HouseholdEvent, Person, Tag, Township
 from tests.conftest import make_village
 from tests.households.factories import an_id, make_household, make_tag
 from tests.households.xlsx import FIRST_ROW, household_row, write_ledger_file
@@ -317,8 +317,162 @@ def test_the_shared_sample_ledger_imports_cleanly_and_then_is_unchanged(db, tmp_
     from django.core.management import call_command
 
     call_command("seed_demo", "--no-sample-data", stdout=open("/dev/null", "w"))
-    first = importer.apply(SAMPLE)
+    dingxin = Township.objects.get(code="DX")  # two townships: the ledger says which one it is for
+    first = importer.apply(SAMPLE, township=dingxin)
     assert first.ok and first.applied
     assert first.households.new == 40
-    again = importer.preview(SAMPLE)
+    again = importer.preview(SAMPLE, township=dingxin)
     assert (again.households.unchanged, again.households.new, again.households.updated) == (40, 0, 0)
+
+
+# --- Village groups by meaning, changes old → new, conflicts of head, notes grouped ----------------------
+
+
+def test_a_group_written_another_way_is_the_same_group_and_none_is_created(ledger, tmp_path):
+    one = Group.objects.get(village=ledger["hp"], name="1组")
+    path = write_ledger_file(
+        tmp_path / "g.xlsx",
+        [
+            household_row(no="001", group="第一组"),
+            household_row(no="002", group="一组"),
+            household_row(no="003", group="１组"),
+            household_row(no="004", group="第七组"),
+            household_row(no="005", group="7组"),
+        ],
+    )
+    report = importer.apply(path)
+    assert report.applied
+    assert report.notices == ["将新建村民小组：和平村第七组"]  # and not 第一组, 一组 nor a second 七组
+    assert set(Household.objects.filter(household_no__in=["001", "002", "003"]).values_list("group", flat=True)) == {
+        one.pk
+    }
+    assert list(Group.objects.filter(village=ledger["hp"]).order_by("name").values_list("name", flat=True)) == [
+        "1组",
+        "2组",
+        "第七组",
+    ]
+    assert Household.objects.get(household_no="005").group.name == "第七组"
+    assert importer.preview(path).households.unchanged == 5  # and importing again changes nothing
+
+
+def test_the_admin_refuses_a_second_group_of_the_same_meaning(ledger):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="本村已有“1组”"):
+        Group(village=ledger["hp"], name="第一组").full_clean()
+    Group(village=ledger["dj"], name="第三组").full_clean()  # another number: fine
+
+
+def test_each_update_is_listed_old_to_new(ledger, tmp_path):
+    make_household(ledger["hp"], "001", head_name="张三", phone="13812345678", size=3, tags=[make_tag("脱贫户")],
+                   members=[{"name": "张小三", "phone": "13800000000"}])  # fmt: skip
+    path = write_ledger_file(
+        tmp_path / "u.xlsx",
+        [household_row(no="001", group="第二组", phone="13900001111", size=4, tags="低保户、脱贫户", cadre="陈秀英")],
+        members=[["和平村", "001", "张小三", "子女", "", "13911112222", ""]],
+    )
+    report = importer.preview(path)
+    assert report.updates == [
+        f"第{FIRST_ROW}行：更新 和平村 001号户：村民小组 （空） → 2组；联系电话 13812345678 → 13900001111；"
+        "家庭人口 3 → 4；户类别 脱贫户 → 低保户、脱贫户；联系干部 （空） → 陈秀英",
+        "第2行（家庭成员）：更新成员 和平村 001号户 张小三：与户主关系 其他 → 子女；联系电话 13800000000 → 13911112222",
+    ]
+
+
+@pytest.fixture
+def three_heads(ledger, tmp_path):
+    """Three households whose heads a file changes, and a fourth it leaves alone."""
+    households = [
+        make_household(ledger["hp"], "001", head_name="张三", head_id_number=an_id(1)),
+        make_household(ledger["hp"], "002", head_name="李四"),
+        make_household(ledger["dj"], "003", head_name="王五", head_id_number=an_id(3)),
+        make_household(ledger["dj"], "004", head_name="赵六", phone="13812345678"),
+    ]
+    path = write_ledger_file(
+        tmp_path / "heads.xlsx",
+        [
+            household_row(no="001", head="张三丰", id_number=an_id(1)),
+            household_row(no="002", head="李小四", id_number=an_id(2)),
+            household_row(village="大井村", no="003", head="王五", id_number=an_id(4)),
+            household_row(village="大井村", no="004", head="赵六", phone="13900001111"),
+        ],
+    )
+    return households, path
+
+
+def test_changed_heads_are_conflicts_and_nothing_is_written(three_heads):
+    households, path = three_heads
+
+    report = importer.apply(path)
+
+    assert not report.applied and not report.ok and not report.problems
+    assert [str(c) for c in report.conflicts] == [
+        f"第{FIRST_ROW}行 冲突：和平村 001号户 户主 张三 ({an_id(1)}) → 张三丰 ({an_id(1)})",
+        f"第{FIRST_ROW + 1}行 冲突：和平村 002号户 户主 李四 (无身份证号) → 李小四 ({an_id(2)})",
+        f"第{FIRST_ROW + 2}行 冲突：大井村 003号户 户主 王五 ({an_id(3)}) → 王五 ({an_id(4)})",
+    ]
+    assert report.households.conflicts == 3 and report.households.updated == 1  # 赵六's phone, not written
+    assert [h.head_name for h in Household.objects.order_by("household_no")] == ["张三", "李四", "王五", "赵六"]
+    assert Household.objects.get(household_no="004").phone == "13812345678"
+    assert not HouseholdEvent.objects.exists()
+
+
+def test_replacing_conflicts_changes_the_heads_and_says_so_in_each_history(three_heads, leader):
+    households, path = three_heads
+
+    report = importer.apply(path, by=leader, replace_conflicts=True)
+
+    assert report.applied and report.households.updated == 4 and len(report.conflicts) == 3
+    assert [(h.head_name, h.head_id_number) for h in Household.objects.order_by("household_no")] == [
+        ("张三丰", an_id(1)),
+        ("李小四", an_id(2)),
+        ("王五", an_id(4)),
+        ("赵六", None),
+    ]
+    changes = {e.household.household_no: e for e in HouseholdEvent.objects.filter(action="head_changed")}
+    assert set(changes) == {"001", "002", "003"}
+    assert (
+        changes["002"].note
+        == f"户主 李四 (无身份证号) → 李小四 ({an_id(2)})（Excel 导入，同时修改：村民小组、家庭人口）"
+    )
+    assert all(e.actor == leader and e.actor_name == "李建国" for e in changes.values())
+    assert HouseholdEvent.objects.get(household__household_no="004").action == "updated"  # a phone is no conflict
+    # The household page's timeline says so too.
+    from households.timeline import ledger_entries
+
+    entry = next(iter(ledger_entries(households[0], None)))
+    assert entry.title == "变更户主（李建国）" and entry.body.startswith(f"户主 张三 ({an_id(1)}) → 张三丰")
+
+
+def test_a_new_head_id_for_a_head_without_one_is_an_update_not_a_conflict(ledger, tmp_path):
+    make_household(ledger["hp"], "001", head_name="张三")
+    path = write_ledger_file(tmp_path / "id.xlsx", [household_row(no="001", head="张三", id_number=an_id(1))])
+    report = importer.apply(path)
+    assert report.applied and not report.conflicts and report.households.updated == 1
+    assert Household.objects.get().head_id_number == an_id(1)
+
+
+def test_repeated_notes_are_grouped_into_one_line_with_their_count(ledger, tmp_path):
+    path = write_ledger_file(
+        tmp_path / "n.xlsx",
+        [household_row(no=f"{n:03d}", cadre="陈永福" if n % 2 else "杨正华") for n in range(1, 8)],
+        members=[["和平村", "001", "甲", "太爷爷", "", "", ""]],
+    )
+    report = importer.preview(path)
+    assert len(report.warnings) == 8
+    assert report.note_lines() == [
+        "联系干部在系统中没有同名用户，未设置联系干部（共7行）："
+        f"陈永福 第{FIRST_ROW}、{FIRST_ROW + 2}、{FIRST_ROW + 4}、{FIRST_ROW + 6}行；"
+        f"杨正华 第{FIRST_ROW + 1}、{FIRST_ROW + 3}、{FIRST_ROW + 5}行",
+        "第2行（家庭成员）：与户主关系“太爷爷”未识别，记为“其他”",
+    ]
+
+
+def test_the_shared_sample_ledger_names_each_unknown_cadre_once(db):
+    from django.core.management import call_command
+
+    call_command("seed_demo", "--no-sample-data", stdout=open("/dev/null", "w"))
+    report = importer.preview(SAMPLE, township=Township.objects.get(code="DX"))
+    assert len(report.warnings) == 40
+    assert len(report.note_lines()) == 1 and "（共40行）" in report.note_lines()[0]
+    assert not report.notices  # its 第一组…第六组 are the demo's 1组…6组

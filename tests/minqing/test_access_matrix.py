@@ -253,7 +253,9 @@ MATRIX = {
     ("households:export", ""): ("/households/export/", only(*CENTER, "liaison", "liaison2")),
     ("households:import", ""): ("/households/import/", only(*LEADERS)),
     ("households:import_template", ""): ("/households/import/template/", only(*CENTER, "liaison", "liaison2")),
-    ("households:import_preview", ""): ("/households/import/nosuchtoken/", only(*LEADERS, ok=404)),
+    # An import belongs to the person who uploaded it: for anyone else (and an id that does not exist), 404.
+    ("households:import_job", ""): ("/households/import/999999/", only(*LEADERS, ok=404)),
+    ("households:import_status", ""): ("/households/import/999999/status/", only(*LEADERS, ok=404)),
     # Cases: the center sees its township's; a department what was routed to it (a county-level unit what was
     # handed up to it, from any township); a liaison their villages; the county reads every township's.
     ("petitions:index", ""): ("/petitions/", row()),
