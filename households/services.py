@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from households.excel import cadre_label
 from households.models import Household, HouseholdEvent, HouseholdImport, SensitiveAccessLog, Village
+from minqing import jobs
 from minqing.access import Scope, scope_for
 from minqing.roles import Role
 
@@ -279,6 +280,16 @@ class _ImportProgress:
     def close(self) -> None:
         if self.side is not None:
             self.side.close()
+
+
+#: What an import whose worker died says (minqing.jobs: no heartbeat for jobs.LOST_AFTER).
+LOST_ERROR = "导入中断：后台任务已停止（长时间没有进展，可能是服务重启或内存不足），未写入任何数据，请重新上传。"
+
+
+def household_import_fail_lost() -> int:
+    """Mark failed the imports whose worker died (minqing.jobs), before showing them: the page says so at once and
+    the clerk uploads again. The write pass is one transaction, so a dead worker wrote nothing."""
+    return jobs.fail_lost(HouseholdImport.objects.all(), error=LOST_ERROR, finished_at=timezone.now())
 
 
 def _claim(job_id: int) -> bool:

@@ -40,6 +40,7 @@ from households.services import (
     household_assign_contact,
     household_import_cancel,
     household_import_confirm,
+    household_import_fail_lost,
     household_import_start,
     household_save,
     sensitive_access_record,
@@ -244,8 +245,10 @@ def export_filename(village, day) -> str:
 
 
 def _import_job(request, pk: int) -> HouseholdImport:
-    """An import of the ledger, only for the person who uploaded it (anyone else: 404)."""
+    """An import of the ledger, only for the person who uploaded it (anyone else: 404); one whose worker died is
+    shown failed."""
     _require(can_manage_ledger(request.scope))
+    household_import_fail_lost()
     return get_object_or_404(HouseholdImport, pk=pk, requested_by=request.user)
 
 

@@ -96,6 +96,30 @@ def test_while_the_check_runs_the_page_shows_a_progress_bar_that_polls(client_as
     assert done["HX-Refresh"] == "true"  # the page loads again and shows the result
 
 
+def test_an_import_whose_worker_died_is_shown_failed_and_can_be_uploaded_again(client_as, leader, village_a):
+    """No heartbeat for longer than minqing.jobs.LOST_AFTER: the task is gone (a killed worker), never to finish."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from minqing import jobs
+
+    client = client_as(leader)
+    stale = timezone.now() - jobs.LOST_AFTER - dt.timedelta(minutes=1)
+    job = HouseholdImport.objects.create(
+        original_name="a.xlsx", requested_by=leader, status="running", progress=1, started_at=stale, heartbeat_at=stale
+    )
+    alive = HouseholdImport.objects.create(
+        original_name="b.xlsx", requested_by=leader, status="running", progress=30,
+        started_at=stale, heartbeat_at=timezone.now(),
+    )  # fmt: skip
+    page = client.get(reverse("households:import_job", args=[job.pk])).content.decode()
+    job.refresh_from_db()
+    assert job.status == "failed" and "导入中断" in job.error and "导入中断" in page
+    assert HouseholdImport.objects.get(pk=alive.pk).status == "running"  # its task still beats
+    assert client.get(reverse("households:import")).status_code == 200  # the clerk uploads again at once
+
+
 def test_a_bad_file_shows_each_problem_and_cannot_be_confirmed(client_as, admin_user, village_a, tmp_path, upload,
                                                               confirm):  # fmt: skip
     path = write_ledger_file(tmp_path / "bad.xlsx", [household_row(no="001"), household_row(no="002", size="0人")])
