@@ -29,11 +29,16 @@ def county_data(db):
 
 @requires_postgres
 def test_counts_follow_the_scale(county_data):
-    from households.models import Household, Person, Village
+    from households.models import Household, Person, Township, Village
     from petitions.models import Petition
     from visits.models import Visit
 
-    assert Village.objects.count() == 260
+    # 20 townships of 13 villages (鼎新乡 and 19 more); the demo's second township 和兴镇 keeps its own few, unused.
+    assert Township.objects.exclude(code="HX").count() == 20
+    assert Village.objects.exclude(township__code="HX").count() == 260
+    assert set(Petition.objects.values_list("township__code", flat=True).distinct()) <= set(
+        Township.objects.exclude(code="HX").values_list("code", flat=True)
+    )
     assert Household.objects.count() == 1_000
     assert 2_700 <= Person.objects.count() <= 3_300  # three people a household on average
     assert Petition.objects.count() == 2_000
@@ -116,7 +121,8 @@ def test_tracking_numbers_and_identities_continue_after_the_load(county_data):
     numbers = list(Petition.objects.values_list("tracking_number", flat=True))
     assert len(numbers) == len(set(numbers))
     for counter in TrackingCounter.objects.all():
-        assert Petition.objects.filter(tracking_number__startswith=f"MQ{counter.month}-").count() == counter.last_number
+        # a counter is a township's prefix and a month (MQQB202611): its numbers are MQQB202611-0001 …
+        assert Petition.objects.filter(tracking_number__startswith=f"{counter.month}-").count() == counter.last_number
     # The identity sequences were moved past the generated ids: a new row gets a fresh id.
     household = Household.objects.create(village=Village.objects.first(), household_no="9999", head_name="新户")
     assert household.pk > 1_000

@@ -96,7 +96,7 @@ def test_concurrent_registrations_never_share_a_number():
     hexing = make_township("和兴镇", "HX", "MQHX")
     villages = {make_township(): make_village("和平村"), hexing: make_village("和兴村", township=hexing)}
     clerks = [
-        (make_user(f"clerk{n}", "reception", townships=[township]), village)
+        (make_user(f"clerk{n}{township.code}", "reception", townships=[township]), village)
         for n in range(4)
         for township, village in villages.items()
     ]
