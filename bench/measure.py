@@ -301,12 +301,15 @@ def plan_pages(info: dict, n: int) -> list[Page]:
           AND NOT EXISTS (SELECT 1 FROM households_person m JOIN households_person_tags pt ON pt.person_id = m.id
                           JOIN households_tag t ON t.id = pt.tag_id WHERE m.household_id = h.id AND t.sensitive)
         ORDER BY md5(h.id::text) LIMIT %s"""
-    any_households = _sample_ids(plain_household.format(where="TRUE"), [k], k)
+    # The leader is 鼎新乡's: the samples of the leader's pages are 鼎新乡's households and cases.
+    dingxin = "h.village_id IN (SELECT id FROM households_village WHERE township_id = %s)"
+    township = Village.objects.get(township__code="DX", name="和平村").township_id
+    any_households = _sample_ids(plain_household.format(where=dingxin), [township, k], k)
     liaison_households = _sample_ids(plain_household.format(where="h.village_id = ANY(%s)"), [liaison_villages, k], k)
     closed_cases = _sample_ids(
         "SELECT id FROM petitions_petition WHERE status = 'closed' AND lead_department_id IS NOT NULL "
-        "ORDER BY md5(id::text) LIMIT %s",
-        [k],
+        "AND township_id = %s ORDER BY md5(id::text) LIMIT %s",
+        [township, k],
         k,
     )
     handler_cases = _sample_ids(
@@ -326,7 +329,7 @@ def plan_pages(info: dict, n: int) -> list[Page]:
 
     today = dt.date.fromisoformat(info["now"][:10])
     year_ago = today - dt.timedelta(days=365)
-    village = Village.objects.get(name="和平村")
+    village = Village.objects.get(township__code="DX", name="和平村")
     category = Category.objects.get(subject="宅基地")
     # Three filters that find cases at every scale: a village's closed cases of the last year.
     filters = f"?village={village.pk}&status=closed&received_from={year_ago.isoformat()}"
@@ -490,7 +493,8 @@ path = Path(tempfile.mkdtemp(prefix="minqing-bench-import-")) / "households.xlsx
 members = build_file(path, 10000)
 before = Household.objects.count()
 t0 = time.perf_counter()
-report = importer.apply(path)
+from households.models import Township
+report = importer.apply(path, township=Township.objects.get(code="DX"))  # the file names 鼎新乡's villages
 out["seconds"] = time.perf_counter() - t0
 out["households_added"] = Household.objects.count() - before
 out["members_in_file"] = members
