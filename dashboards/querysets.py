@@ -12,9 +12,8 @@ class MonthlyReportQuerySet(models.QuerySet):
         """Leaders and admins see the reports of their townships; the county (县级) and a superuser every
         township's and the county workbook (no township); nobody else any. A report out of scope is a 404.
         ``dashboards.services.may_see_report`` is the same rule for one report, before its row exists."""
-        from dashboards.services import may_see_reports
 
-        if not may_see_reports(scope):
+        if not scope.may_see_reports:
             return self.none()
         if scope.sees_every_township:
             return self

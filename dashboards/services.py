@@ -41,16 +41,10 @@ S = MonthlyReport.Status
 BROKER_ERRORS = (KombuOperationalError, ConnectionError, TimeoutError)
 
 
-def may_see_reports(scope: Scope) -> bool:
-    """Leaders and admins read the numbers, the boards and the reports of their townships; the county (县级)
-    those of every township."""
-    return scope.is_superuser or scope.has_role(Role.LEADER, Role.ADMIN, Role.COUNTY)
-
-
 def may_see_report(scope: Scope, township_id: int | None) -> bool:
     """May ``scope`` see (and ask for) the report of ``township_id`` — None: the county workbook, which only a
     reader of every township sees? The rule of ``MonthlyReport.objects.visible_to`` for one report."""
-    if not may_see_reports(scope):
+    if not scope.may_see_reports:
         return False
     return scope.sees_every_township if township_id is None else scope.in_township(township_id)
 
@@ -58,7 +52,7 @@ def may_see_report(scope: Scope, township_id: int | None) -> bool:
 def report_places(scope: Scope) -> list[Township | None]:
     """The reports ``scope`` may ask for, in the reports page's order: None (the county workbook) for a reader of
     every township, then its townships."""
-    if not may_see_reports(scope):
+    if not scope.may_see_reports:
         return []
     townships = Township.objects.order_by("sort_order", "name")
     if scope.sees_every_township:
@@ -105,7 +99,7 @@ def monthly_report_request(
     """
     if by is not None:
         scope = scope_for(by)
-        if not may_see_reports(scope):
+        if not scope.may_see_reports:
             raise PermissionDenied("只有领导和管理员可以生成民情月报。")
         if not may_see_report(scope, township.pk if township else None):
             raise PermissionDenied("只能生成本乡镇的民情月报。")

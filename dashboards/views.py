@@ -33,13 +33,13 @@ from dashboards.forms import (
 )
 from dashboards.models import MonthlyReport
 from dashboards.periods import Period, PeriodError, last_months
-from dashboards.services import may_see_reports, monthly_report_fail_lost, monthly_report_request, report_places
+from dashboards.services import monthly_report_fail_lost, monthly_report_request, report_places
 from households.models import Township, Village, center_name_for
 from petitions.models import Petition
 
 
 def _require_reports(request) -> None:
-    if not may_see_reports(request.scope):
+    if not request.scope.may_see_reports:
         raise PermissionDenied("只有领导和管理员可以查看统计分析。")
 
 
@@ -54,7 +54,7 @@ def home(request):
     context = {
         "liaison_villages": list(villages) if request.scope.is_liaison else [],
         "desks": desks_for(request.scope),
-        "may_see_reports": may_see_reports(request.scope),
+        "may_see_reports": request.scope.may_see_reports,
         "today": timezone.localdate(),
     }
     return render(request, "dashboards/home.html", context)
@@ -187,7 +187,7 @@ def metrics_json(request):
     village and department (shape: ``dashboards.metrics.as_json``). Leaders and admins; others 403.
     Without ``from`` and ``to``: the current month. A bad date: 400 with the reason in Chinese. ``computed_at``
     says when the figures were computed (slow ones are remembered a while: ``metrics.remembered``)."""
-    if not may_see_reports(request.scope):
+    if not request.scope.may_see_reports:
         return JsonResponse({"error": "只有领导和管理员可以查看统计数据。"}, status=403)
     start, end = request.GET.get("from"), request.GET.get("to")
     try:

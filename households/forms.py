@@ -151,15 +151,22 @@ def member_helper() -> FormHelper:
     return helper
 
 
-def cadre_choices(village_id: int | None = None):
-    """Who may keep contact households — those ``household_assign_contact`` accepts: the center's staff and
-    the village liaisons (of ``village_id`` when given). Handlers see no ledger, so they are not offered; a
-    county's lists would otherwise hold a thousand names."""
+def cadre_choices(village_id: int | None = None, townships=None):
+    """Who may keep contact households — those ``household_assign_contact`` accepts: the center's staff of the
+    village's township (of ``townships``, ids, when no village is given; None: every township) and the village
+    liaisons (of ``village_id`` when given). Handlers see no ledger, so they are not offered; a county's lists
+    would otherwise hold a thousand names."""
     liaisons = Q(liaison_villages=village_id) if village_id else Q(liaison_villages__isnull=False)
+    center = Q(groups__name__in=CENTER_ROLES)
+    if village_id:
+        center &= Q(townships__villages=village_id)
+    elif townships is not None:
+        center &= Q(townships__in=townships)
+        liaisons &= Q(liaison_villages__township__in=townships)
     return (
         get_user_model()
         .objects.filter(is_active=True)
-        .filter(Q(is_superuser=True) | Q(groups__name__in=CENTER_ROLES) | liaisons)
+        .filter(Q(is_superuser=True) | center | liaisons)
         .distinct()
         .order_by("first_name")
     )
@@ -175,7 +182,7 @@ class ContactAssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["households"].queryset = Household.objects.visible_to(scope)
         self.fields["households"].error_messages["required"] = "请先勾选要调整的户。"
-        self.fields["cadre"].queryset = cadre_choices()
+        self.fields["cadre"].queryset = cadre_choices(townships=scope.counted_townships)
 
 
 class ImportUploadForm(forms.Form):

@@ -21,36 +21,9 @@ from households.excel import cadre_label
 from households.models import Household, HouseholdEvent, HouseholdImport, SensitiveAccessLog, Village
 from minqing import jobs
 from minqing.access import Scope, scope_for
-from minqing.roles import Role
-
-#: Roles that need a household's sensitive tags (低保, 特困, 残疾, 监测户 …). A village's liaisons also see
-#: them for their own villages. Handlers do not: they work on a case, not on the household's file.
-SENSITIVE_ROLES = (Role.LEADER, Role.RECEPTION, Role.ADMIN)
 
 logger = logging.getLogger(__name__)
 S, IS = HouseholdImport.Stage, HouseholdImport.Status
-
-
-def can_see_sensitive(scope: Scope, household: Household) -> bool:
-    """May ``scope`` see the sensitive tags of ``household``?"""
-    if scope.is_superuser or scope.has_role(*SENSITIVE_ROLES):
-        return True
-    return scope.is_liaison and household.village_id in scope.village_ids
-
-
-def can_read_ledger(scope: Scope) -> bool:
-    """Read the ledger (its list and household pages): whoever edits it, and the county (县级), read-only."""
-    return can_edit_ledger(scope) or scope.is_county
-
-
-def can_edit_ledger(scope: Scope) -> bool:
-    """Create and edit households (inside the scope's villages): the center and village liaisons."""
-    return scope.is_center or scope.is_liaison
-
-
-def can_manage_ledger(scope: Scope) -> bool:
-    """Import Excel and assign contact households: leaders and admins."""
-    return scope.is_superuser or scope.has_role(Role.LEADER, Role.ADMIN)
 
 
 def sensitive_access_record(*, user, action: str, household: Household | None = None, note: str = "") -> None:
@@ -175,7 +148,7 @@ IMPORT_KEEP_HOURS = 24
 def household_import_start(*, upload, by, township) -> HouseholdImport:
     """Keep ``upload`` (an UploadedFile already checked by ImportUploadForm) for ``township`` and queue its check."""
     scope = scope_for(by)
-    if not can_manage_ledger(scope):
+    if not scope.may_manage_ledger:
         raise PermissionDenied("只有领导和管理员可以导入户籍台账。")
     if township is None or not scope.in_township(township.pk):
         raise PermissionDenied("只能导入本乡镇的户籍台账。")
@@ -190,7 +163,7 @@ def household_import_start(*, upload, by, township) -> HouseholdImport:
 def household_import_confirm(*, job: HouseholdImport, by, replace_conflicts: bool) -> HouseholdImport:
     """Queue the import of a checked file. Refused (ValidationError) while the check found bad rows, or found
     conflicts of head that ``replace_conflicts`` does not accept; a second confirmation queues nothing."""
-    if not can_manage_ledger(scope_for(by)):
+    if not scope_for(by).may_manage_ledger:
         raise PermissionDenied("只有领导和管理员可以导入户籍台账。")
     report = job.report or {}
     if report.get("problem_count"):
@@ -218,7 +191,7 @@ def household_import_confirm(*, job: HouseholdImport, by, replace_conflicts: boo
 
 def household_import_cancel(*, job: HouseholdImport, by) -> bool:
     """Drop a checked (or failed, or still queued) import and its file; a running one cannot be stopped."""
-    if not can_manage_ledger(scope_for(by)):
+    if not scope_for(by).may_manage_ledger:
         raise PermissionDenied("只有领导和管理员可以导入户籍台账。")
     cancelled = (
         HouseholdImport.objects.filter(pk=job.pk, status__in=[IS.PENDING, IS.READY, IS.FAILED])

@@ -32,10 +32,6 @@ from households.forms import (
 )
 from households.models import Household, HouseholdImport, SensitiveAccessLog, Village
 from households.services import (
-    can_edit_ledger,
-    can_manage_ledger,
-    can_read_ledger,
-    can_see_sensitive,
     contact_overview,
     household_assign_contact,
     household_import_cancel,
@@ -65,7 +61,7 @@ class HouseholdListView(LoginRequiredMixin, FilterView):
 
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
-            _require(can_read_ledger(request.scope))
+            _require(request.scope.may_read_ledger)
         return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
@@ -82,11 +78,15 @@ class HouseholdListView(LoginRequiredMixin, FilterView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        manage = can_manage_ledger(self.request.scope)
+        manage = self.request.scope.may_manage_ledger
         context.update(
             filter_helper=filter_helper(),
             can_manage=manage,
-            cadres=list(cadre_choices(chosen_village(self.request.GET, self.request))) if manage else [],
+            cadres=list(
+                cadre_choices(chosen_village(self.request.GET, self.request), self.request.scope.counted_townships)
+            )
+            if manage
+            else [],
             export_query=export_query(self.request.GET),
         )
         return context
@@ -109,7 +109,7 @@ def _split_tags(tags, show_sensitive: bool):
 def household_detail(request, pk):
     """一户一档: the household, its members and tags, and one timeline of everything that happened to it."""
     household = get_object_or_404(Household.objects.visible_to(request.scope).with_page_data(), pk=pk)
-    show_sensitive = can_see_sensitive(request.scope, household)
+    show_sensitive = request.scope.may_see_sensitive(household)
     tags, sensitive_tags = _split_tags(household.tags.all(), show_sensitive)
     members = []
     for person in household.members.all():
@@ -118,7 +118,7 @@ def household_detail(request, pk):
     shows_sensitive = bool(sensitive_tags) or any(m["sensitive_tags"] for m in members)
     if shows_sensitive:
         sensitive_access_record(user=request.user, action=SensitiveAccessLog.Action.VIEW, household=household)
-    manage = can_manage_ledger(request.scope)
+    manage = request.scope.may_manage_ledger
     return render(
         request,
         "households/detail.html",
@@ -129,7 +129,7 @@ def household_detail(request, pk):
             "members": members,
             "shows_sensitive": shows_sensitive,
             "timeline": household_timeline(household, request.scope),
-            "can_edit": can_edit_ledger(request.scope),
+            "can_edit": request.scope.may_edit_ledger,
             "can_manage": manage,
             "cadres": list(cadre_choices(household.village_id)) if manage else [],
         },
@@ -137,7 +137,7 @@ def household_detail(request, pk):
 
 
 def _household_form(request, household: Household | None):
-    _require(can_edit_ledger(request.scope))
+    _require(request.scope.may_edit_ledger)
     data = request.POST if request.method == "POST" else None
     form = HouseholdForm(data, instance=household, scope=request.scope)
     members = MemberFormSet(data, instance=household or Household(), prefix="members")
@@ -170,19 +170,19 @@ def household_edit(request, pk):
 @login_required
 def contacts(request):
     """My contact households, and per village who keeps how many against the guidance (10/15/20)."""
-    _require(can_edit_ledger(request.scope))
+    _require(request.scope.may_edit_ledger)
     mine = Household.objects.visible_to(request.scope).filter(contact_cadre=request.user).with_list_data()
     return render(
         request,
         "households/contacts.html",
-        {"mine": mine, "overview": contact_overview(request.scope), "can_manage": can_manage_ledger(request.scope)},
+        {"mine": mine, "overview": contact_overview(request.scope), "can_manage": request.scope.may_manage_ledger},
     )
 
 
 @login_required
 @require_POST
 def assign_contact(request):
-    _require(can_manage_ledger(request.scope))
+    _require(request.scope.may_manage_ledger)
     form = ContactAssignForm(request.POST, scope=request.scope)
     if form.is_valid():
         cadre = form.cleaned_data["cadre"]
@@ -212,7 +212,7 @@ def _xlsx_response(content: bytes, filename: str) -> HttpResponse:
 
 @login_required
 def import_template(request):
-    _require(can_edit_ledger(request.scope))
+    _require(request.scope.may_edit_ledger)
     out = io.BytesIO()
     template_workbook().save(out)
     return _xlsx_response(out.getvalue(), quote("户籍台账模板.xlsx"))
@@ -221,7 +221,7 @@ def import_template(request):
 @login_required
 def export(request):
     """The ledger as filtered on the list page, in the import's columns (so it imports back unchanged)."""
-    _require(can_edit_ledger(request.scope))
+    _require(request.scope.may_edit_ledger)
     filterset = HouseholdFilter(request.GET, queryset=Household.objects.visible_to(request.scope), request=request)
     # As on the list (FilterView's strict mode): an invalid filter, e.g. another village's id, exports nothing.
     valid = filterset.is_valid()
@@ -247,7 +247,7 @@ def export_filename(village, day) -> str:
 def _import_job(request, pk: int) -> HouseholdImport:
     """An import of the ledger, only for the person who uploaded it (anyone else: 404); one whose worker died is
     shown failed."""
-    _require(can_manage_ledger(request.scope))
+    _require(request.scope.may_manage_ledger)
     household_import_fail_lost()
     return get_object_or_404(HouseholdImport, pk=pk, requested_by=request.user)
 
@@ -256,7 +256,7 @@ def _import_job(request, pk: int) -> HouseholdImport:
 def import_upload(request):
     """Step 1: upload. The file is checked (size, compression) at once and kept under MEDIA_ROOT/imports/ with
     a random name; what it would do is worked out in the background (step 2, ``import_job``)."""
-    _require(can_manage_ledger(request.scope))
+    _require(request.scope.may_manage_ledger)
     form = ImportUploadForm(request.POST or None, request.FILES or None, scope=request.scope)
     if request.method == "POST" and form.is_valid():
         job = household_import_start(

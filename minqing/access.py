@@ -21,6 +21,8 @@ from minqing.roles import Role
 
 #: Roles that see every case and every household of the township.
 CENTER_ROLES = frozenset({Role.LEADER, Role.RECEPTION, Role.ADMIN})
+#: Roles that need a household's sensitive tags (低保, 特困, 残疾, 监测户 …), besides the village's liaisons.
+SENSITIVE_ROLES = (Role.LEADER, Role.RECEPTION, Role.ADMIN)
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,50 @@ class Scope:
     @property
     def reads_several_townships(self) -> bool:
         return self.sees_every_township or len(self.township_ids) > 1
+
+    # --- What this scope may do: the one home of every "may …" rule; pages, forms, queues, services ask here. ---
+
+    @property
+    def may_register(self) -> bool:
+        """登记 cases: the front desk and village liaisons (petitions.workflow's table says the same)."""
+        return self.has_role(Role.RECEPTION, Role.LIAISON)
+
+    @property
+    def may_edit_ledger(self) -> bool:
+        """Create and edit households (inside the scope's villages): the center and village liaisons."""
+        return self.is_center or self.is_liaison
+
+    @property
+    def may_read_ledger(self) -> bool:
+        """Read the ledger (its list and household pages): whoever edits it, and the county (县级), read-only."""
+        return self.may_edit_ledger or self.is_county
+
+    @property
+    def may_manage_ledger(self) -> bool:
+        """Import Excel and assign contact households: leaders and admins."""
+        return self.is_superuser or self.has_role(Role.LEADER, Role.ADMIN)
+
+    def may_see_sensitive(self, household) -> bool:
+        """A household's sensitive tags (低保, 特困, 残疾, 监测户 …): the center, and the liaisons of its village.
+        Handlers do not: they work on a case, not on the household's file; nor does the county."""
+        if self.is_superuser or self.has_role(*SENSITIVE_ROLES):
+            return True
+        return self.is_liaison and household.village_id in self.village_ids
+
+    @property
+    def may_see_reports(self) -> bool:
+        """The numbers, the boards and the monthly reports: leaders and admins of their townships, the county."""
+        return self.is_superuser or self.has_role(Role.LEADER, Role.ADMIN, Role.COUNTY)
+
+    @property
+    def may_record_visits(self) -> bool:
+        """Visits and revisits: the center and village liaisons; departments do not visit."""
+        return self.is_center or self.is_liaison
+
+    @property
+    def may_read_visits(self) -> bool:
+        """Read visits: whoever records them, and the county (县级), read-only."""
+        return self.may_record_visits or self.is_county
 
     def townships_q(self, field: str = "township") -> Q:
         """The filter on ``field`` (a path to a Township) that keeps this scope's townships: nothing to filter

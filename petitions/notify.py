@@ -64,7 +64,12 @@ def registered_by(petition: Petition, event: PetitionEvent | None = None) -> lis
 
 
 def leaders(petition: Petition, event: PetitionEvent | None = None) -> list:
-    return list(get_user_model().objects.filter(groups__name=Role.LEADER, is_active=True).distinct())
+    """The leaders of the case's township (a leader of another township is never told)."""
+    return list(
+        get_user_model()
+        .objects.filter(groups__name=Role.LEADER, townships=petition.township_id, is_active=True)
+        .distinct()
+    )
 
 
 def publisher(petition: Petition, event: PetitionEvent | None = None) -> list:

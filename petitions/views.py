@@ -263,13 +263,9 @@ def petition_act(request, pk, action):
 # --- Intake ---------------------------------------------------------------------------------------
 
 
-def _may_register(scope) -> bool:
-    return scope.has_role(Role.RECEPTION, Role.LIAISON)
-
-
 def intake_page(request, *, initial=None, after_register=None, template="petitions/intake.html", extra_context=None):
     """The intake page, also used by the visits app to open a case from a visit (``after_register``)."""
-    if not _may_register(request.scope):
+    if not request.scope.may_register:
         raise PermissionDenied("您没有登记诉求的权限。")
     repeats = []
     if request.method == "POST":
@@ -330,7 +326,7 @@ def intake(request):
 @require_GET
 def household_lookup(request):
     """Type-ahead for the intake page: households matching a name, ID number or phone (htmx partial)."""
-    if not _may_register(request.scope):
+    if not request.scope.may_register:
         raise PermissionDenied
     q = request.GET.get("q", "").strip()
     households = []
@@ -343,7 +339,7 @@ def household_lookup(request):
 @require_GET
 def repeat_check(request):
     """Live repeat check while the clerk types the phone or ID number (htmx partial)."""
-    if not _may_register(request.scope):
+    if not request.scope.may_register:
         raise PermissionDenied
     household = None
     if as_id(request.GET.get("household")):

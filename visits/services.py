@@ -28,16 +28,6 @@ UNREACHED_LIMIT = 3
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 
 
-def may_read_visits(scope: Scope) -> bool:
-    """Read visits: whoever records them, and the county (县级), read-only."""
-    return may_record_visits(scope) or scope.is_county
-
-
-def may_record_visits(scope: Scope) -> bool:
-    """Center roles and village liaisons record visits; handlers do not."""
-    return scope.is_center or scope.is_liaison
-
-
 def visit_problems(
     *,
     scope: Scope,
@@ -71,7 +61,7 @@ def visit_problems(
 
 
 def _check(scope: Scope, **fields) -> None:
-    if not may_record_visits(scope):
+    if not scope.may_record_visits:
         raise PermissionDenied("只有中心工作人员和村联络员可以记录走访。")
     problems = visit_problems(scope=scope, **fields)
     if problems:
@@ -137,7 +127,7 @@ def _existing(client_key: uuid.UUID, by) -> Visit | None:
 
 def may_edit_visit(scope: Scope, visit: Visit) -> bool:
     """The recorder, the people who went and the center may correct a visit."""
-    if not may_record_visits(scope):
+    if not scope.may_record_visits:
         return False
     if scope.is_center:
         return True

@@ -40,8 +40,6 @@ from visits.querysets import (
 from visits.services import (
     UNREACHED_LIMIT,
     may_edit_visit,
-    may_read_visits,
-    may_record_visits,
     may_revisit,
     revisit_close_unreachable,
     revisit_record,
@@ -57,7 +55,7 @@ DEPUTY_YEARLY_CONTACTS = 40
 
 def require_visits_access(request, *, reading: bool = False) -> None:
     """Recording visits and revisits: the center and liaisons; reading visits (``reading``): the county too."""
-    if not (may_read_visits if reading else may_record_visits)(request.scope):
+    if not (request.scope.may_read_visits if reading else request.scope.may_record_visits):
         raise PermissionDenied("走访回访仅供中心工作人员和村联络员使用。")
 
 
@@ -188,7 +186,7 @@ def visit_sync(request):
     """
     if not request.user.is_authenticated:
         return JsonResponse({"error": "登录已过期，请重新登录后再上传。"}, status=401)
-    if not may_record_visits(request.scope):
+    if not request.scope.may_record_visits:
         return JsonResponse({"error": "走访记录仅供中心工作人员和村联络员提交。"}, status=403)
     form = VisitForm(request.POST, scope=request.scope, user=request.user)
     if not request.POST.get("client_key"):

@@ -10,7 +10,7 @@ import pytest
 from notifications.models import Notification
 from petitions import notify, workflow
 from petitions.models import EventNotification, Petition, Satisfaction, Status
-from tests.conftest import make_user
+from tests.conftest import make_township, make_user
 from tests.petitions.conftest import make_category
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +70,10 @@ def test_a_returned_case_tells_the_leader_who_routed_it(make_petition, committed
     assert "退回单位：民政办" in Notification.objects.get().body
 
 
-def test_an_extension_request_tells_every_leader(make_petition, committed, handler_minzheng, leader, second_leader):
+def test_an_extension_request_tells_every_leader_of_the_township(
+    make_petition, committed, handler_minzheng, leader, second_leader
+):
+    make_user("leader_hx", "leader", townships=[make_township("和兴镇", "HX", "MQHX")])  # another township's
     petition = make_petition(Status.IN_PROGRESS)
     committed(
         workflow.petition_request_extension, petition=petition, by=handler_minzheng, reason="需要上级核实", days=5
