@@ -16,6 +16,7 @@ from petitions.holiday_forms import ArrangementForm, RangeFormSet, read_forms, s
 from petitions.models import (
     Attachment,
     Category,
+    CategoryLimit,
     Department,
     ExtensionRequest,
     Holiday,
@@ -64,6 +65,15 @@ class CategoryAdmin(admin.ModelAdmin):
 
     def get_ordering(self, request):
         return [kind_order(), "sort_order", "subject"]  # 咨询 … 检举控告, as every category select
+
+
+@admin.register(CategoryLimit)
+class CategoryLimitAdmin(admin.ModelAdmin):
+    """A township's own time limits (or default department) for a county-wide category."""
+
+    list_display = ["township", "category", "sign_working_days", "reply_working_days", "default_department"]
+    list_filter = ["township"]
+    list_select_related = ["township", "category", "default_department"]
 
 
 @admin.register(Holiday)

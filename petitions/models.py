@@ -7,6 +7,7 @@ Nothing here changes a petition's ``status``: every state change goes through on
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.conf import settings
@@ -148,12 +149,78 @@ class Category(models.Model):
         return self.kind == self.Kind.ACCUSATION
 
     def default_department_in(self, township_id: int | None) -> Department | None:
-        """The default department for a case of ``township_id``: categories are county-wide, so a category whose
-        default is another township's 民政办 defaults to this township's 民政办 (one query at most)."""
-        default = self.default_department
-        if default is None or default.township_id == township_id or default.kind == Department.Kind.COUNTY:
-            return default
-        return Department.objects.filter(township_id=township_id, name=default.name).first()
+        """The default department for a case of ``township_id``: the township's own choice (``CategoryLimit``),
+        else — categories being county-wide — the township's department of the same name as the category's
+        default (another township's 民政办 → this township's 民政办)."""
+        return self.limits_in(township_id).default_department
+
+    def limits_in(self, township_id: int | None) -> Limits:
+        """The time limits and default department that hold for a case of ``township_id``: the county-wide
+        category's, each replaced where the township set its own (``CategoryLimit``). Two queries at most."""
+        override = CategoryLimit.objects.filter(township_id=township_id, category=self).first() if township_id else None
+        default = (
+            override.default_department if override and override.default_department_id else self.default_department
+        )
+        if default is not None and default.township_id not in (township_id, None):
+            default = Department.objects.filter(township_id=township_id, name=default.name).first()
+        return Limits(
+            sign_working_days=self.sign_working_days
+            if override is None or override.sign_working_days is None
+            else override.sign_working_days,
+            reply_working_days=self.reply_working_days
+            if override is None or override.reply_working_days is None
+            else override.reply_working_days,
+            default_department=default,
+        )
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What a category asks of a case in one township (``Category.limits_in``)."""
+
+    sign_working_days: int
+    reply_working_days: int
+    default_department: Department | None
+
+
+class CategoryLimit(models.Model):
+    """A township's own time limits or default department for a county-wide category (domain.md: every number
+    is configuration, per subject and per deployment; provinces and townships set their own). Empty fields
+    keep the county's."""
+
+    township = models.ForeignKey(
+        Township, on_delete=models.CASCADE, related_name="category_limits", verbose_name="乡镇"
+    )
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="limits", verbose_name="诉求分类")
+    sign_working_days = models.PositiveSmallIntegerField(
+        "签收时限（工作日）", null=True, blank=True, help_text="不填则按全县统一时限。"
+    )
+    reply_working_days = models.PositiveSmallIntegerField(
+        "答复时限（工作日）", null=True, blank=True, help_text="不填则按全县统一时限。"
+    )
+    default_department = models.ForeignKey(
+        Department,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="默认承办单位",
+        help_text="本乡镇的单位；不填则按全县统一设置中同名的本乡镇单位。",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "乡镇自定诉求时限"
+        constraints = [models.UniqueConstraint(fields=["township", "category"], name="category_limit_one_per_township")]
+
+    def __str__(self):
+        return f"{self.township}·{self.category}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        department = self.default_department
+        if department is not None and department.township_id not in (self.township_id, None):
+            raise ValidationError({"default_department": "请选择本乡镇的单位（或县直单位）。"})
 
 
 class Petition(models.Model):

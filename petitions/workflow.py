@@ -739,10 +739,11 @@ def _route(t, petition, by, instruction, lead_department, assisting, reply_by) -
         raise ValidationError({"lead_department": "请选择牵头单位。"})
     assisting = [d for d in assisting if d.pk != lead_department.pk]
     category = petition.category
+    limits = category.limits_in(petition.township_id)  # the township's own limits where it set them
     today = _today()
-    sign_by, sign_prov = deadlines.add_working_days(today, category.sign_working_days)
+    sign_by, sign_prov = deadlines.add_working_days(today, limits.sign_working_days)
     if reply_by is None:
-        reply_days = category.reply_working_days
+        reply_days = limits.reply_working_days
         reply_by, reply_prov = deadlines.add_working_days(today, reply_days)
     else:
         reply_days, reply_prov = None, False
@@ -990,7 +991,7 @@ def petition_revisit(
     if satisfaction == Satisfaction.UNSATISFIED:
         days = petition.reply_working_days
         if days is None:
-            days = petition.category.reply_working_days
+            days = petition.category.limits_in(petition.township_id).reply_working_days
         reply_by, provisional = deadlines.add_working_days(timezone.localdate(now), days)
         to_status = Status.IN_PROGRESS
         fields = {

@@ -104,3 +104,18 @@ def test_the_county_supervises_any_townships_case_and_does_nothing_else(make_pet
     assert petition.supervised
     with pytest.raises(PermissionDenied):
         workflow.petition_withdraw(petition=petition, by=county, reason="试图撤回")
+
+
+def test_a_township_sets_its_own_time_limit_for_a_county_wide_category(make_petition, leader, dept_minzheng, category):
+    from petitions import deadlines
+    from petitions.models import CategoryLimit
+
+    hexing = make_township("和兴镇", "HX", "MQHX")
+    CategoryLimit.objects.create(township=hexing, category=category, reply_working_days=2)  # another township's
+    petition = make_petition(Status.ASSIGNED)
+    expected, _ = deadlines.add_working_days(petition.routed_at, category.reply_working_days)
+    assert petition.reply_by == expected  # 鼎新乡 keeps the county's limit
+    CategoryLimit.objects.create(township=petition.township, category=category, reply_working_days=2)
+    faster = make_petition(Status.ASSIGNED)
+    expected, _ = deadlines.add_working_days(faster.routed_at, 2)
+    assert faster.reply_by == expected and faster.reply_working_days == 2
