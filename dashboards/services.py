@@ -24,21 +24,18 @@ from django.core.files import File
 from django.db import IntegrityError, OperationalError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from kombu.exceptions import OperationalError as KombuOperationalError
 
 from dashboards.models import MonthlyReport
 from dashboards.periods import Period
 from households.models import Township
 from minqing import jobs
 from minqing.access import Scope, scope_for
+from minqing.celery import BROKER_ERRORS
 from minqing.roles import Role
 
 logger = logging.getLogger(__name__)
 
 S = MonthlyReport.Status
-
-#: What a dead or unreachable broker raises from ``delay``.
-BROKER_ERRORS = (KombuOperationalError, ConnectionError, TimeoutError)
 
 
 def may_see_report(scope: Scope, township_id: int | None) -> bool:

@@ -204,7 +204,8 @@ def household_import_cancel(*, job: HouseholdImport, by) -> bool:
 
 
 def _import_enqueue(job_id: int) -> None:
-    from households.tasks import BROKER_ERRORS, run_household_import
+    from households.tasks import run_household_import
+    from minqing.celery import BROKER_ERRORS
 
     try:
         run_household_import.delay(job_id)

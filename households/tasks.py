@@ -4,10 +4,6 @@ retries (database outages only) are the only logic here. Results are not kept: t
 
 from celery import Task, shared_task
 from django.db import OperationalError
-from kombu.exceptions import OperationalError as BrokerOperationalError
-
-#: What a dead or unreachable broker raises from ``delay`` (as in petitions.tasks and dashboards.services).
-BROKER_ERRORS = (BrokerOperationalError, ConnectionError, TimeoutError)
 
 
 class ImportTask(Task):

@@ -11,12 +11,10 @@ import logging
 
 from celery import shared_task
 from django.db import OperationalError as DatabaseOperationalError
-from kombu.exceptions import OperationalError as BrokerOperationalError
+
+from minqing.celery import BROKER_ERRORS
 
 logger = logging.getLogger(__name__)
-
-#: What a dead or unreachable broker raises from ``apply_async``.
-BROKER_ERRORS = (BrokerOperationalError, ConnectionError, TimeoutError)
 
 
 def enqueue(task, *args) -> bool:
