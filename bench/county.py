@@ -14,8 +14,9 @@
    peak memory). Prints one table and writes ``bench/results/<scale>.json`` (git-ignored).
 
 Environment: ``BENCH_SCALE`` (1.0; 0.01 for a quick run), ``BENCH_REQUESTS`` (30), ``BENCH_DATABASE``,
-``BENCH_SKIP_GENERATE=1`` (measure the existing database again), ``BENCH_REDIS_URL`` (optional: gunicorn
-uses Redis as cache and broker). Options: ``--skip-generate``, ``--generate-only``, ``--requests N``.
+``BENCH_SKIP_GENERATE=1`` (measure the existing database again), ``BENCH_PAGES=cases,case_`` (only the pages
+whose key starts so, without the import and the report), ``BENCH_REDIS_URL`` (optional: gunicorn uses Redis as
+cache and broker). Options: ``--skip-generate``, ``--generate-only``, ``--requests N``.
 Everything runs on loopback, every loop is bounded, and gunicorn is stopped at the end.
 """
 

@@ -1047,7 +1047,7 @@ class CaseWriter:
             village_id=village,
             heard=heard,
             done_on_spot="",
-            needs_follow_up=False,
+            sweep_id=None,
             created_by_id=participants[0].id,
             client_key=None,
             created_at=when,
@@ -1230,6 +1230,105 @@ def load_notifications(ctx: Ctx, loader: Loader, ids: Ids, counts: dict) -> None
     loader.flush()
 
 
+#: The queues the benchmark opens, by demo account (bench/measure.py): each must show at least one case at any
+#: scale, or its page skips the row query and prefetch and its query count is not comparable across scales.
+QUEUE_PAGES = [
+    ("reception", ["registered", "replied"]),
+    ("leader", ["instruction", "extensions", "overdue", "due_soon", "supervised", "registered", "replied"]),
+    ("handler", ["to_sign", "in_progress", "overdue", "due_soon", "supervised"]),
+    ("liaison", ["village_open", "replied"]),
+]
+
+
+def empty_queues() -> list[tuple[str, str]]:
+    """(account, queue) of ``QUEUE_PAGES`` that hold no case, as the pages count them (petitions.views.QUEUES)."""
+    from minqing.access import scope_for
+    from petitions.models import Petition
+    from petitions.views import QUEUES
+
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=[r for r, _ in QUEUE_PAGES])}
+    empty = []
+    for role, slugs in QUEUE_PAGES:
+        scope = scope_for(users[role])
+        for slug in slugs:
+            if not QUEUES[slug][2](Petition.objects.visible_to(scope), scope).exists():
+                empty.append((role, slug))
+    return empty
+
+
+#: Which made-up case fills which queue (``fill_empty_queues``).
+QUEUE_CASES = {
+    "registered": "registered",
+    "village_open": "registered",
+    "instruction": "instruction",
+    "to_sign": "due_today",
+    "due_soon": "due_today",
+    "supervised": "due_today",
+    "in_progress": "extension",
+    "extensions": "extension",
+    "overdue": "overdue",
+    "replied": "replied",
+}
+
+
+def fill_empty_queues(log=print) -> list[int]:
+    """At small scale the generated stories leave some queues of the demo accounts empty (no case due today, none
+    waiting for an extension in the handler's department…). For each empty queue one case is made through the
+    workflow, as the demo accounts would make it, in 和平村 (the liaison's village) for the handler's department:
+    registered; submitted for instruction; routed due today and supervised; signed with an extension asked for;
+    replied; routed and past its deadline (its reply date set back, as if routed weeks ago). Returns the ids of
+    the cases made (none at full scale)."""
+    from households.models import Village
+    from petitions import workflow
+    from petitions.models import Category, Petition
+
+    needed = {QUEUE_CASES[slug] for _, slug in empty_queues()}
+    if not needed:
+        return []
+    users = {u.username: u for u in get_user_model().objects.filter(username__in=["reception", "leader", "handler"])}
+    reception, leader, handler = users["reception"], users["leader"], users["handler"]
+    department = handler.departments.order_by("pk").first()
+    village = Village.objects.get(township__code="DX", name="和平村")
+    category = Category.objects.filter(kind=Category.Kind.SUGGESTION).order_by("pk").first()
+    today = local_date(dt.datetime.now(UTC))
+    made = []
+    for n, story in enumerate(sorted(needed), start=1):
+        summary = f"村道路灯损坏，夜间出行不便（{n}）"
+        case = workflow.petition_register(
+            by=reception,
+            channel="visit",
+            petitioner_name=f"基准{n}",
+            category=category,
+            summary=summary,
+            content=summary + "，请求尽快处理。",
+            village=village,
+        )
+        made.append(case.pk)
+        if story == "registered":
+            continue
+        workflow.petition_submit(petition=case, by=reception)
+        if story == "instruction":
+            continue
+        workflow.petition_route(
+            petition=case, by=leader, instruction="请按期办理。", lead_department=department, reply_by=today
+        )
+        if story == "due_today":
+            workflow.petition_supervise(petition=case, by=leader, note="请加快办理，按期答复。")
+            continue
+        if story == "overdue":
+            Petition.objects.filter(pk=case.pk).update(reply_by=today - dt.timedelta(days=7))
+            continue
+        workflow.petition_sign(petition=case, by=handler)
+        if story == "extension":
+            workflow.petition_request_extension(petition=case, by=handler, reason="需现场核实，申请延期。", days=5)
+        else:  # replied
+            workflow.petition_reply(
+                petition=case, by=handler, facts="已现场核实并修复。", decision="support", delivery="phone"
+            )
+    log(f"空队列补足：{len(made)} 件（{', '.join(sorted(needed))}）")
+    return made
+
+
 def generate(scale: float, log=print, seed: int = 20261123) -> dict:
     """Fill the (freshly migrated, demo-configured) database. Returns counts and timings."""
     from petitions.models import Category
@@ -1300,12 +1399,15 @@ def generate(scale: float, log=print, seed: int = 20261123) -> dict:
     finally:
         with connection.cursor() as cursor:
             cursor.execute("SET session_replication_role = DEFAULT")
+    with transaction.atomic():
+        queue_cases = fill_empty_queues(log)
     report_month = ctx.timings["report_month"]
     return {
         "scale": scale,
         "now": now.isoformat(),
         "counts": dict(loader.counts),
         "status_counts": writer.status_counts,
+        "queue_cases": queue_cases,
         "timings": timings,
         "report_month": [report_month[0].isoformat(), report_month[1].isoformat()],
         "run_id": uuid.uuid4().hex[:8],

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
+from meetings.models import Meeting
 from minqing.access import Scope
 from petitions.choices import OPEN_STATUSES, RUNNING_STATUSES, Status
 from petitions.deadlines import due_soon_until
@@ -87,6 +88,7 @@ def leader_desk(scope: Scope, today: dt.date) -> dict:
             supervised=Count("pk", filter=Q(supervised=True, status__in=OPEN_STATUSES)),
             due_soon=Count("pk", filter=running & Q(reply_by__gte=today, reply_by__lte=soon)),
             registered=Count("pk", filter=Q(status=Status.REGISTERED)),
+            owned=Count("pk", filter=Q(owner_id=scope.user_id)),  # 我包的案件
         )
     )
     # 待公示 counts replied and closed cases too, so it is not part of the open cases' aggregate.
@@ -95,6 +97,14 @@ def leader_desk(scope: Scope, today: dt.date) -> dict:
     rows = Petition.objects.visible_to(scope).select_related("village", "category")
     return {
         "counts": counts,
+        # 民情分析会 planned and not held by their date (the meetings app).
+        "meetings_not_held": list(
+            Meeting.objects.visible_to(scope)
+            .filter(scope.townships_q("township"))
+            .not_held_by_date(today)
+            .select_related("kind")
+            .order_by("date", "pk")[:RECENT]
+        ),
         # The most pressing first: the statutory notice (告知) due soonest; the reply longest without a notice.
         "instruction": list(rows.awaiting_instruction().order_by(F("notice_by").asc(nulls_last=True), "pk")[:RECENT]),
         "to_publish": list(
@@ -141,6 +151,7 @@ class LiaisonFigures:
     contacts_behind: int
     revisits_due: int
     village_open: int
+    village_triage: int
 
     @property
     def contacts_visited(self) -> int:
@@ -162,13 +173,57 @@ def liaison_desk(scope: Scope, today: dt.date) -> dict:
         contacts_behind=contacts["behind"],
         revisits_due=revisit_queue(scope).filter(is_due=True).count(),
         village_open=Petition.objects.visible_to(scope).open().count(),
+        village_triage=Petition.objects.visible_to(scope).filter(status=Status.VILLAGE_TRIAGE).count(),
     )
     return {
         "figures": figures,
         "month": month,
         "month_start": dt.date(month.year, month.month, 1),
         "recent_visits": list(visits.select_related("village").order_by("-visited_at", "-pk")[:5]),
+        # The next village meetings (村两委分析会) of the liaison's villages.
+        "next_meetings": list(
+            Meeting.objects.visible_to(scope)
+            .filter(level="village", status=Meeting.Status.PLANNED, date__gte=today)
+            .order_by("date", "pk")[:3]
+        ),
     }
+
+
+# --- Duty (值班, every desk of a township) ------------------------------------------------------------
+
+
+def duty_desk(scope: Scope, today: dt.date) -> dict:
+    """Who is on duty today in the reader's townships (duty.rota), the leader's 今日接访 when they are today's
+    带班领导, and the mailboxes not opened on their day (the center only)."""
+    from duty import rota
+    from duty.models import Post
+    from duty.services import missed_mailboxes
+    from households.models import Township
+
+    township_ids = sorted(scope.township_ids)
+    names = dict(Township.objects.filter(pk__in=township_ids).values_list("pk", "name"))
+    board = rota.day_board(township_ids, today)
+    out: dict = {
+        "boards": [(names.get(t, ""), posts) for t, posts in board.items()],
+        "several": len(township_ids) > 1,
+        "received": [],
+        "on_duty_leader": False,
+    }
+    if scope.is_leader:
+        leading = [
+            t
+            for t, posts in board.items()
+            if any(post.code == Post.LEADER and any(u.pk == scope.user_id for u in people) for post, people in posts)
+        ]
+        if leading:
+            out["on_duty_leader"] = True
+            out["received"] = list(
+                rota.received_today(leading, scope.user_id, today)
+                .select_related("village", "category")
+                .order_by("-received_at", "-pk")[:RECENT]
+            )
+    out["missed_mailboxes"] = missed_mailboxes(township_ids, today) if scope.is_center else []
+    return out
 
 
 def desks_for(scope: Scope, today: dt.date | None = None) -> dict:
@@ -183,4 +238,28 @@ def desks_for(scope: Scope, today: dt.date | None = None) -> dict:
         out["handler"] = handler_desk(scope, today)
     if scope.is_liaison:
         out["liaison"] = liaison_desk(scope, today)
+    if scope.may_read_rota and scope.township_ids:
+        out["duty"] = duty_desk(scope, today)
+    if scope.may_read_lists and not scope.is_county:
+        out["items"] = items_desk(scope, today)
     return out
+
+
+# --- 我的清单 (lists.Item): what the reader owns (and their office's), past due first -------------------------
+
+
+def items_desk(scope: Scope, today: dt.date) -> dict:
+    from lists.models import Item
+
+    mine = Q(owner_id=scope.user_id)
+    if scope.is_handler:
+        mine |= Q(department_id__in=scope.department_ids)
+    pending = Item.objects.visible_to(scope).filter(mine).pending()
+    counts = pending.aggregate(total=Count("pk"), overdue=Count("pk", filter=Q(due_date__lt=today)))
+    return {
+        "pending": counts["total"],
+        "overdue": counts["overdue"],
+        "overdue_items": list(
+            pending.filter(due_date__lt=today).select_related("village").order_by("due_date", "pk")[:5]
+        ),
+    }

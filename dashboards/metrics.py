@@ -45,8 +45,10 @@ Asia/Shanghai; "today" is the day the figures are computed:
    (``reopen_count`` = 0) and closed by a satisfied revisit — a case a leader closed with a written reason
    (``closed_without_satisfaction``) was not resolved and is not counted in the numerator.
 6. 化解在村率 ``village_resolution_rate`` = resolved in the village ÷ closed.
-   Denominator: as 5. Numerator: the lead department is a village committee (``Department.Kind.VILLAGE``)
-   and the case was closed by a satisfied revisit (not ``closed_without_satisfaction``).
+   Denominator: as 5. Numerator: the village resolved it — settled in the village by its committee (在村化解,
+   ``settled_in_village``, set by ``workflow.petition_settle_in_village`` and cleared when the village sends the
+   case up) or routed to a village committee (the lead department is of ``Department.Kind.VILLAGE``) — and the
+   case was closed by a satisfied revisit (not ``closed_without_satisfaction``).
 7. 重复访率 ``repeat_rate`` = repeat cases ÷ cases.
    Denominator: cases received (``received_at``) in P, except those merged into another (a duplicate
    record of the same matter). Numerator: of those, marked repeat (``is_repeat``).
@@ -78,7 +80,7 @@ from dashboards import summaries
 from dashboards.periods import Period
 from petitions.choices import RUNNING_STATUSES, Action, Channel, Satisfaction, Status
 from petitions.models import Department, Petition, PetitionEvent
-from petitions.querysets import overdue_on
+from petitions.querysets import GROUP_VISIT, overdue_on
 
 # --- The definitions -------------------------------------------------------------------------------
 
@@ -139,7 +141,9 @@ MEASURES: list[Measure] = [
         "化解在村率",
         "在村化解",
         "办结",
-        "统计期内办结的诉求中，牵头单位为村委会、且经满意或基本满意回访办结的件数 ÷ 统计期内办结的件数。",
+        "统计期内办结的诉求中，由村里化解、且经满意或基本满意回访办结的件数 ÷ 统计期内办结的件数。"
+        "由村里化解指：村两委分析后在村化解（待村处理的诉求经“在村化解”答复；村两委上报乡镇的不计），"
+        "或交办村委会办理（牵头单位为村委会）。",
     ),
     Measure(
         "repeat_rate",
@@ -167,6 +171,17 @@ EXTRA_PARTS = {"satisfaction_rate": ("satisfied", "basic")}
 def basic_weight() -> float:
     """k, the weight of 基本满意 in 满意率 (setting ``MINQING_SATISFACTION_BASIC_WEIGHT``, 1 by default)."""
     return float(getattr(settings, "MINQING_SATISFACTION_BASIC_WEIGHT", 1))
+
+
+# --- 集体访 and 越级访 ------------------------------------------------------------------------------
+
+
+def visit_kinds(period: Period, townships: Townships = None) -> dict[str, int]:
+    """The cases received in ``period`` that were group visits (集体访, querysets.GROUP_VISIT) and skip-level visits
+    (越级访): one query; the case list's filters of the same names list exactly these."""
+    return Petition.objects.filter(_in(period, "received_at"), in_townships(townships)).aggregate(
+        group_visits=Count("pk", filter=GROUP_VISIT), skip_level=Count("pk", filter=Q(is_skip_level=True))
+    )
 
 
 # --- The Q objects ---------------------------------------------------------------------------------
@@ -253,6 +268,7 @@ def measure_parts(
     )
 
     received = _in(span, "received_at") & ~Q(status=Status.MERGED)
+    in_the_village = Q(settled_in_village=True) | Q(lead_department__kind=Department.Kind.VILLAGE)
 
     return {
         "response_rate": Parts(routed, routed & signed_on_time),
@@ -261,9 +277,7 @@ def measure_parts(
         "resolution_rate": Parts(revisited, solved),
         "satisfaction_rate": Parts(revisited, satisfied_or_basic, {"satisfied": satisfied, "basic": basic}),
         "first_time_resolution_rate": Parts(closed_in, closed_in & resolved & Q(reopen_count=0)),
-        "village_resolution_rate": Parts(
-            closed_in, closed_in & resolved & Q(lead_department__kind=Department.Kind.VILLAGE)
-        ),
+        "village_resolution_rate": Parts(closed_in, closed_in & resolved & in_the_village),
         "repeat_rate": Parts(received, received & Q(is_repeat=True)),
     }
 
@@ -477,12 +491,16 @@ DIMENSIONS = {
         ("lead_department__kind", "lead_department__sort_order", "lead_department__name"),
         summaries.PLACE,
     ),
+    # 领导包案: the cases each leader owns (包案), by their current owner; the cases no leader owns last.
+    "owner": Dimension(
+        "owner", "包案领导", "owner_id", "owner__first_name", ("owner__first_name", "owner__username"), summaries.PLACE
+    ),
     "subject": Dimension("subject", "诉求事项", "category__subject", None, ("category__subject",), summaries.TOPIC),
     "channel": Dimension("channel", "来源渠道", "channel", None, ("channel",), summaries.TOPIC),
 }
 KEY_COLUMNS = {dim.field for dim in DIMENSIONS.values()}  # the rest of a grouped row are counts
 NONE_KEY = "none"  # the group of cases with no village / no lead department
-NONE_LABELS = {"village": "（未指定村）", "department": "（未交办）"}
+NONE_LABELS = {"village": "（未指定村）", "department": "（未交办）", "owner": "（无包案领导）"}
 
 
 @dataclass(frozen=True)
@@ -624,7 +642,7 @@ def group_filter(dimension: str, key: str) -> Q:
     dim = DIMENSIONS[dimension]
     if key == NONE_KEY and dim.name_field:
         return Q(**{f"{dim.field.removesuffix('_id')}__isnull": True})
-    if dimension in ("township", "village", "department"):
+    if dimension in ("township", "village", "department", "owner"):
         return Q(**{dim.field: int(key)})
     if dimension == "channel" and key not in Channel.values:
         raise ValueError(key)

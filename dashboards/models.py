@@ -164,6 +164,15 @@ class Summary(models.Model):
         related_name="+",
         verbose_name="牵头单位",
     )
+    # 包案领导 (issue 18): the place grain also splits by the case's owning leader, for the grouping by owner.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="包案领导",
+    )
     category = models.ForeignKey(
         "petitions.Category", on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name="诉求分类"
     )

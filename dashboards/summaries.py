@@ -43,7 +43,7 @@ TOPIC = Summary.Grain.TOPIC
 #: The columns each grain groups by, as ``metrics.DIMENSIONS`` names them (the revisit events reach them
 #: through their case).
 GRAIN_KEYS = {
-    PLACE: ["township_id", "village_id", "lead_department_id"],
+    PLACE: ["township_id", "village_id", "lead_department_id", "owner_id"],
     TOPIC: ["township_id", "category_id", "channel"],
 }
 DAY = dt.timedelta(days=1)

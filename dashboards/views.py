@@ -107,17 +107,24 @@ def metrics_page(request):
     dimensions = _dimensions(request.scope)
     by = by if by in dimensions else "village"
     key = metrics.figures_key(period, today, townships)
-    ((current, previous), trend), computed_at, from_cache = metrics.remembered(
+    ((current, previous), trend, kinds_counted), computed_at, from_cache = metrics.remembered(
         "page:" + key,
         lambda: (
             metrics.compute_many([period, period.previous()], today=today, townships=townships),
             metrics.compute_many(months, today=today, townships=townships),
+            metrics.visit_kinds(period, townships),
         ),
         [period, period.previous(), *months],
     )
     rows, rows_computed_at, rows_from_cache = metrics.remembered(
         f"page:{key}:{by}", lambda: metrics.compute_by(period, by, today=today, townships=townships), [period]
     )
+    cases_url = reverse("petitions:index")
+    span = {"received_from": period.start.isoformat(), "received_to": period.end.isoformat()}
+    visit_kinds = [
+        (label, kinds_counted[key], f"{cases_url}?{urlencode({**span, flag: 'on'})}")
+        for key, flag, label in (("group_visits", "group_visit", "集体访"), ("skip_level", "skip_level", "越级访"))
+    ]
     if sort:
         rows = sorted(rows, key=lambda r: (r.figures[sort].value is None, r.figures[sort].value or 0))
     rows_page = Paginator(rows, GROUP_ROWS_PER_PAGE).get_page(request.GET.get("page"))
@@ -134,6 +141,7 @@ def metrics_page(request):
         "kind": kind,
         "kinds": [(value, label, "?" + urlencode({"kind": value, "by": by})) for value, label in KINDS],
         "overall": overall,
+        "visit_kinds": visit_kinds,
         "by": by,
         "sort": sort,
         "tabs": [(d, "?" + urlencode({**period_query(period), "by": d.key})) for d in dimensions.values()],
@@ -274,6 +282,10 @@ def _group_label(dimension: str, key: str | None) -> str:
         from petitions.models import Department
 
         return Department.objects.filter(pk=key).values_list("name", flat=True).first() or ""
+    if dimension == "owner":
+        from django.contrib.auth import get_user_model
+
+        return get_user_model().objects.filter(pk=key).values_list("first_name", flat=True).first() or ""
     if dimension == "channel":
         from petitions.models import Channel
 

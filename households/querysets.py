@@ -2,14 +2,13 @@ from __future__ import annotations
 
 import re
 
-from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.lookups import DataContains
 from django.db import connection, models
-from django.db.models import Prefetch, Q, Value
+from django.db.models import Prefetch, Q
 from django.db.models.expressions import RawSQL
 
 from households.idcard import normalize_id_number
 from minqing.access import Scope
+from minqing.search import contains
 
 _FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _ID_LIKE = re.compile(r"^\d{6,17}[\dX]?$")
@@ -26,22 +25,6 @@ def exact_in(field: str, values) -> Q:
     if connection.vendor == "postgresql":
         return Q(**{f"{field}__in": RawSQL("SELECT unnest(%s::varchar[])", (values,))})
     return Q(**{f"{field}__in": values})
-
-
-class NGrams(models.Func):
-    """``minqing_ngrams(column)``: a name's characters and pairs of adjacent characters (migration 0004)."""
-
-    function = "minqing_ngrams"
-    template = "%(function)s(%(expressions)s::text)"
-    output_field = ArrayField(models.TextField())
-
-
-def name_contains(field: str, term: str) -> Q:
-    """``field__icontains=term``. On PostgreSQL a term of one or two characters is looked up in the n-gram
-    index (migration 0004), which gives the same answer: trigram indexes need three characters."""
-    if connection.vendor == "postgresql" and 0 < len(term) < 3:
-        return Q(DataContains(NGrams(field), Value([term.upper()], output_field=ArrayField(models.TextField()))))
-    return Q(**{f"{field}__icontains": term})
 
 
 class VillageQuerySet(models.QuerySet):
@@ -97,8 +80,8 @@ class HouseholdQuerySet(models.QuerySet):
         condition = Q(household_no=q.translate(_FULLWIDTH_DIGITS))
         members = Q(pk__in=[])  # no member matches until a condition below applies
         if not re.fullmatch(r"[\d\s\-+()（）]+", q.translate(_FULLWIDTH_DIGITS)):  # digits are no one's name
-            condition |= name_contains("head_name", q)
-            members = name_contains("name", q)
+            condition |= contains("head_name", q)
+            members = contains("name", q)
 
         id_part = normalize_id_number(q).replace("-", "")
         if _ID_LIKE.match(id_part):

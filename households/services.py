@@ -319,9 +319,11 @@ def household_import_run(*, job_id: int) -> HouseholdImport | None:
     done = {"status": IS.READY, "progress": 100, "report": report.as_dict(), "finished_at": timezone.now()}
     if job.stage == S.APPLY and not report.applied:
         done["stage"] = S.PREVIEW  # the ledger changed since the check: here is the new check, to confirm again
-    HouseholdImport.objects.filter(pk=job_id, status=IS.RUNNING).update(**done)
     if report.applied:
-        _drop_file(job)
+        done["file"] = ""  # in the same write as "ready": whoever sees the import done never sees its upload
+    HouseholdImport.objects.filter(pk=job_id, status=IS.RUNNING).update(**done)
+    if report.applied and job.file.name:
+        job.file.storage.delete(job.file.name)
     return HouseholdImport.objects.get(pk=job_id)
 
 

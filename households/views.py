@@ -42,6 +42,7 @@ from households.services import (
     sensitive_access_record,
 )
 from households.timeline import household_timeline
+from lists.models import Item
 from minqing.filters import chosen_village
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -129,6 +130,13 @@ def household_detail(request, pk):
             "members": members,
             "shows_sensitive": shows_sensitive,
             "timeline": household_timeline(household, request.scope),
+            # 清单: the household's checklist items (lists.Item), pending first.
+            "items": list(
+                Item.objects.visible_to(request.scope)
+                .filter(household=household)
+                .select_related("owner")
+                .order_by("finished_at", "due_date", "pk")
+            ),
             "can_edit": request.scope.may_edit_ledger,
             "can_manage": manage,
             "cadres": list(cadre_choices(household.village_id)) if manage else [],

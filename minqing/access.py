@@ -125,6 +125,194 @@ class Scope:
         """Read visits: whoever records them, and the county (县级), read-only."""
         return self.may_record_visits or self.is_county
 
+    # --- Meetings (民情分析会, the meetings app). ``meeting`` is a Meeting or anything with its ``level`` ("village",
+    # "office", "township" or "county") and ``township_id``, ``village_id``, ``department_id``.
+
+    @property
+    def may_read_meetings(self) -> bool:
+        """The meetings pages: leaders and admins (their townships' meetings), office and village committee staff
+        (their departments'), liaisons (their villages'), the county (every meeting), read-only; the front desk
+        holds none."""
+        return self.is_superuser or self.has_role(Role.LEADER, Role.ADMIN, Role.HANDLER, Role.LIAISON, Role.COUNTY)
+
+    def may_keep_meeting(self, meeting) -> bool:
+        """Plan a meeting of this body, edit its agenda and details and record its decisions (the decisions act
+        through the workflow, which checks each action's own roles): the township's leaders for any meeting of
+        their township; a village's liaisons and its committee's staff for the village's meetings; an office's
+        staff for the office's; the county (县级) for county meetings; a superuser for any."""
+        if self.is_superuser:
+            return True
+        level = meeting.level
+        if level == "county":
+            return self.is_county
+        if self.is_leader and meeting.township_id is not None and meeting.township_id in self.township_ids:
+            return True
+        if level == "village" and self.is_liaison and meeting.village_id in self.village_ids:
+            return True
+        return level in ("village", "office") and self.is_handler and meeting.department_id in self.department_ids
+
+    @property
+    def may_plan_meetings(self) -> bool:
+        """Whether the 安排会议 page opens: whoever keeps some body's meetings."""
+        return (
+            self.is_superuser
+            or self.is_leader
+            or self.is_liaison
+            or self.is_county
+            or (self.is_handler and bool(self.department_ids))
+        )
+
+    def may_approve_minutes(self, meeting) -> bool:
+        """审定纪要: the meeting's chair, and only the chair; the minutes are fixed from then on."""
+        return self.user_id is not None and meeting.chair_id == self.user_id
+
+    # --- 领导包案 (issue 18): who may own a case and who may work on it; the pickers and the workflow ask these. ---
+
+    def may_own_case(self, township_id: int | None) -> bool:
+        """Own a case (包案): a leader of the case's township, and only a leader (the county supervises, it does not
+        own)."""
+        return self.is_leader and township_id in self.township_ids
+
+    # --- Rotas and the mailbox (值班表、民意信箱, the duty app) ---
+
+    @property
+    def may_read_rota(self) -> bool:
+        """The rota pages (值班表, its print, the mailbox log): the center of their townships, the township offices'
+        staff (they stand night-visit duty; a county-level unit's have no township's rota), the county, read-only."""
+        return self.reads_townships or (self.is_handler and bool(self.township_ids))
+
+    def may_plan_rota(self, township_id: int | None) -> bool:
+        """Plan a township's month, copy or fill it, record swaps: its leaders, front desk and admins."""
+        if self.is_superuser:
+            return True
+        return self.has_role(Role.LEADER, Role.RECEPTION, Role.ADMIN) and township_id in self.township_ids
+
+    def may_keep_mailbox(self, township_id: int | None) -> bool:
+        """Record a township's mailbox openings: its center (leaders, front desk, admins). Registering each letter
+        as a case is ``may_register``'s (the front desk)."""
+        return self.may_plan_rota(township_id)
+
+    # --- Contact households' monthly reports, quotas and the cadres' files (issue 20). ---
+
+    @property
+    def may_file_contact_report(self) -> bool:
+        """File one's own monthly report (民情联系卡月报): anyone signed in; a report exists only for a cadre who
+        keeps contact households, and only its cadre may write it (``visits.reports``)."""
+        return self.is_authenticated
+
+    @property
+    def may_read_report_board(self) -> bool:
+        """Who has filed and who is late, and the compilations: the township's leaders and admins (their
+        townships), the county (every township and county unit)."""
+        return self.may_see_reports
+
+    def may_read_compilation(self, township_id: int | None) -> bool:
+        """A township's compilation of a month (print and Excel): its leaders and admins, and the county. A county
+        unit's compilation (``township_id`` None): the county only."""
+        if township_id is None:
+            return self.sees_every_township
+        return self.may_read_report_board and self.in_township(township_id)
+
+    @property
+    def may_export_every_report(self) -> bool:
+        """Export every township's and county unit's reports at once: the county (县级) and a superuser."""
+        return self.sees_every_township
+
+    @property
+    def may_read_cadre_files(self) -> bool:
+        """干部民情工作档案 (visits against quota, coverage, reports on time, a handler's rates) for assessment: the
+        township's leaders and admins, the county."""
+        return self.may_see_reports
+
+    @property
+    def may_read_quotas(self) -> bool:
+        """Each cadre's progress against the quotas: whoever reads the coverage pages."""
+        return self.may_record_visits
+
+    # --- 公开反馈 (issue 21): one published answer for a class of cases, written by the township's leaders. ---
+
+    @property
+    def may_write_public_answers(self) -> bool:
+        """The 公开反馈 pages: leaders of a township (the county supervises; it does not answer for a township)."""
+        return self.is_leader and bool(self.township_ids)
+
+    def may_answer_for(self, township_id: int | None) -> bool:
+        """Write a 公开反馈 of ``township_id`` and link its cases: a leader of that township, and only of that one."""
+        return self.is_leader and township_id in self.township_ids
+
+    # --- Lists that close (清单 + 闭环, the lists app, issue 19). ---
+
+    @property
+    def may_read_lists(self) -> bool:
+        """The 清单 pages: the center, liaisons and offices (their own and their villages' / units' items), the
+        county (every township), read-only."""
+        return self.is_center or self.is_liaison or self.is_handler or self.is_county
+
+    def may_keep_item(self, item) -> bool:
+        """Tick off, give a deadline, close or turn into a case a checklist item: its owner, the center of its
+        township, the liaisons of its village, the staff of its office. The county reads only."""
+        if self.user_id is not None and item.owner_id == self.user_id:
+            return True
+        if self.is_center and self.in_township(item.township_id):
+            return True
+        if self.is_liaison and item.village_id in self.village_ids:
+            return True
+        return self.is_handler and item.department_id is not None and item.department_id in self.department_ids
+
+    def may_add_item(self, village, department=None) -> bool:
+        """Put a matter on a village's checklist: whoever works in the village (the center, its liaisons); or an
+        office's staff, for their office (职能办公室的清单), in a village of the office's township (a county unit's:
+        any village)."""
+        if self.works_in_village(village):
+            return True
+        return (
+            village is not None
+            and department is not None
+            and department.pk in self.department_ids
+            and department.township_id in (None, village.township_id)
+        )
+
+    @property
+    def may_add_items(self) -> bool:
+        """Whether the 新增事项 page is this scope's at all: the center, liaisons, an office's staff."""
+        return self.is_center or self.is_liaison or bool(self.is_handler and self.department_ids)
+
+    def may_put_on_ledger(self, township_id: int | None) -> bool:
+        """挂帐: a leader of the township, or the county (any township, and county units' problems)."""
+        if self.is_county:
+            return True
+        return self.is_leader and township_id is not None and township_id in self.township_ids
+
+    def may_strike_off(self, ledger_item) -> bool:
+        """销帐: only a leader — of the item's township; the county's own items (no township) by the county."""
+        if ledger_item.township_id is None:
+            return self.is_county
+        return self.is_leader and ledger_item.township_id in self.township_ids
+
+    def may_answer_ledger(self, ledger_item) -> bool:
+        """督办回复: the staff of the responsible unit, and nobody else."""
+        return self.is_handler and ledger_item.unit_id in self.department_ids
+
+    def may_plan_sweeps(self, township_id: int | None) -> bool:
+        """Start, edit and close a sweep (排查): the township's leaders and admins."""
+        if self.is_superuser:
+            return True
+        return self.has_role(Role.LEADER, Role.ADMIN) and township_id in self.township_ids
+
+    def may_watch(self, village) -> bool:
+        """Put an early sign (苗头隐患) on the watch list, review, raise or close it: whoever works in the village."""
+        return self.works_in_village(village)
+
+    def may_issue_bulletins(self, township_id: int | None) -> bool:
+        """Build and issue a bulletin (通报): the township's leaders and admins; the county's own: the county."""
+        if township_id is None:
+            return self.is_county or self.is_superuser
+        return self.may_plan_sweeps(township_id)
+
+    @property
+    def may_read_bulletins(self) -> bool:
+        return self.may_see_reports
+
     def townships_q(self, field: str = "township") -> Q:
         """The filter on ``field`` (a path to a Township) that keeps this scope's townships: nothing to filter
         for the county and a superuser, none at all for a user of no township."""
@@ -158,6 +346,39 @@ class Scope:
 
 
 ANONYMOUS = Scope()
+
+#: Roles whose people go out and work on cases (a case's working team, a visit's people): not the county center,
+#: not an administrator account.
+WORKING_ROLES = (Role.LEADER, Role.RECEPTION, Role.HANDLER, Role.LIAISON)
+
+
+def _ids(townships) -> list:
+    return list(townships) if isinstance(townships, list | tuple | set | frozenset) else [townships]
+
+
+def leaders_of(townships):
+    """The active leaders of a township (or of several): who may own its cases (包案), who is told what waits for
+    its leaders, who leads a night visit (带队领导)."""
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.filter(groups__name=Role.LEADER, townships__in=_ids(townships), is_active=True)
+        .distinct()
+        .order_by("first_name", "username")
+    )
+
+
+def working_people_of(townships):
+    """The active people who work in a township (or in several) in a working role — its center's staff, its
+    departments' staff and its villages' liaisons: who may be on a case's working team (工作专班) or go on a visit
+    (not the county center, not an administrator account)."""
+    from django.contrib.auth import get_user_model
+
+    ids = _ids(townships)
+    in_township = Q(townships__in=ids) | Q(departments__township__in=ids) | Q(liaison_villages__township__in=ids)
+    users = get_user_model().objects.filter(in_township, is_active=True, groups__name__in=WORKING_ROLES)
+    return get_user_model().objects.filter(pk__in=users.values("pk")).order_by("first_name", "username")
 
 
 def scope_for(user) -> Scope:

@@ -151,7 +151,10 @@ INSTALLED_APPS = [
     "households",
     "petitions",
     "visits",
+    "meetings",
+    "duty",
     "dashboards",
+    "lists",
 ]
 
 MIDDLEWARE = [
@@ -299,6 +302,29 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Every hour at :40: remove the uploaded ledgers whose import was checked and then left (neither confirmed
     # nor cancelled) for a day, and any stray file under MEDIA_ROOT/imports/ (households/services.py).
     "household-import-cleanup": {"task": "households.cleanup_household_imports", "schedule": crontab(minute=40)},
+    # 06:30 every day: plan the coming meetings (民情分析会) of every body whose kind has a rhythm — villages weekly
+    # on Tuesday, the township's joint meeting on the 5th, offices monthly — with their agendas, each once, and
+    # remind the chair and secretary of today's and tomorrow's meetings once (meetings/services.py).
+    "plan-meetings": {"task": "meetings.plan_meetings", "schedule": crontab(minute=30, hour=6)},
+    # 08:10 every day: remind whoever is responsible for a 民意信箱 not opened on its day, once (duty/services.py).
+    "remind-mailboxes": {"task": "duty.remind_mailboxes", "schedule": crontab(minute=10, hour=8)},
+    # 00:30 on the 1st of every month: draft each contact cadre's report of last month (民情联系卡月报), once per
+    # cadre and month (visits/reports.py), before the meetings are planned at 06:30.
+    "contact-reports": {
+        "task": "visits.build_contact_reports",
+        "schedule": crontab(minute=30, hour=0, day_of_month=1),
+    },
+    # 09:00 on the 2nd and the 3rd: remind the cadres whose report is still a draft, once each day.
+    "contact-report-reminders": {
+        "task": "visits.remind_contact_reports",
+        "schedule": crontab(minute=0, hour=9, day_of_month="2,3"),
+    },
+    # 07:00 every day: the supervision ledger's cadence (挂帐督办: 每周一问 on Mondays, 半月一查 on the 1st and 16th,
+    # 每月一调度 on the 1st) — each step's request once, the unit told once, each answer missed past its date
+    # escalated to the leader who put the item on, once (lists/services.py).
+    "ledger-cadence": {"task": "lists.run_ledger", "schedule": crontab(minute=0, hour=7)},
+    # 08:20 every day: remind the watcher of each early sign (苗头隐患) whose review has come due, once per date.
+    "watch-reviews": {"task": "lists.remind_signs", "schedule": crontab(minute=20, hour=8)},
 }
 
 # --- Sessions and security ------------------------------------------------------------------

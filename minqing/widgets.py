@@ -45,3 +45,50 @@ class FastSelect(forms.Select):
 
 class FastSelectMultiple(FastSelect, forms.SelectMultiple):
     """``FastSelect`` for several choices (``<select multiple>``)."""
+
+
+class FastInput:
+    """An ``<input>`` with the same HTML as Django's ``input.html``, without the template (about 0.5 ms each:
+    a list's filter row draws a dozen)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        shown = "" if widget["value"] is None else f' value="{escape(widget["value"])}"'
+        return mark_safe(
+            f'<input type="{escape(widget["type"])}" name="{escape(name)}"{shown}{_attrs(widget["attrs"])}>'
+        )
+
+
+class FastTextInput(FastInput, forms.TextInput):
+    pass
+
+
+class FastDateInput(FastInput, forms.DateInput):
+    """A date picker (``type="date"``)."""
+
+    input_type = "date"
+
+
+class FastCheckboxInput(FastInput, forms.CheckboxInput):
+    pass
+
+
+# --- Choosing people by name ------------------------------------------------------------------------
+
+
+def person_label(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """One person, shown by name (the account name when there is none)."""
+
+    def label_from_instance(self, user):
+        return person_label(user)
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    """Several people, shown by name."""
+
+    def label_from_instance(self, user):
+        return person_label(user)

@@ -18,10 +18,12 @@ from petitions.models import (
     Category,
     CategoryLimit,
     Department,
+    DirectoryEntry,
     ExtensionRequest,
     Holiday,
     Petition,
     PetitionEvent,
+    PublicAnswer,
     Reply,
     Representative,
     SupervisionNotice,
@@ -275,3 +277,31 @@ class InternalMixin:
 @admin.register(TrackingCounter)
 class TrackingCounterAdmin(InternalMixin, ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["month", "last_number"]
+
+
+@admin.register(DirectoryEntry)
+class DirectoryEntryAdmin(admin.ModelAdmin):
+    """联系方式公开栏: what the township publishes of its leaders, cadres and village liaisons."""
+
+    list_display = ["display_name", "post", "section", "township", "office_phone", "is_published", "sort_order"]
+    list_filter = ["township", "section", "is_published"]
+    list_editable = ["is_published", "sort_order"]
+    list_select_related = ["township", "user"]
+    search_fields = ["name", "post", "duties", "user__first_name"]
+    filter_horizontal = ["villages"]
+    autocomplete_fields = []
+    fields = ["township", "section", "user", "name", "post", "duties", "villages", "office_phone", "is_published",
+              "sort_order"]  # fmt: skip
+
+    @admin.display(description="姓名")
+    def display_name(self, obj):
+        return obj.display_name
+
+
+@admin.register(PublicAnswer)
+class PublicAnswerAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Read only: a 公开反馈 is written by the township's leaders on their own page (petitions/answers.py)."""
+
+    list_display = ["title", "township", "village", "category", "is_published", "updated_at"]
+    list_filter = ["township", "is_published"]
+    list_select_related = ["township", "village", "category"]

@@ -7,6 +7,9 @@ class Status(models.TextChoices):
     """The states of domain.md. Colours (Bootstrap contextual names) are kept beside them, as NetBox's ChoiceSet."""
 
     REGISTERED = "registered", "已登记"
+    # 待村处理 (village triage): a matter first heard in a village waits for the village committee's analysis,
+    # which settles it there (在村化解 → replied) or sends it up to the township (上报乡镇 → awaiting_instruction).
+    VILLAGE_TRIAGE = "village_triage", "待村处理"
     AWAITING_INSTRUCTION = "awaiting_instruction", "待批示"
     ASSIGNED = "assigned", "已交办"
     IN_PROGRESS = "in_progress", "办理中"
@@ -23,6 +26,7 @@ class Status(models.TextChoices):
 
 STATUS_COLOURS = {
     Status.REGISTERED: "secondary",
+    Status.VILLAGE_TRIAGE: "warning",
     Status.AWAITING_INSTRUCTION: "warning",
     Status.ASSIGNED: "info",
     Status.IN_PROGRESS: "primary",
@@ -63,6 +67,10 @@ class Action(models.TextChoices):
     REGISTER = "register", "登记"
     ANSWER_AT_DESK = "answer_at_desk", "当场答复"
     SUBMIT = "submit", "提交批示"
+    # Village triage (issue 17): the village committee analyses a matter first heard in the village.
+    REFER_TO_VILLAGE = "refer_to_village", "交村处理"
+    SETTLE_IN_VILLAGE = "settle_in_village", "在村化解"
+    SEND_UP = "send_up", "上报乡镇"
     ROUTE = "route", "交办"
     HAND_UP = "hand_up", "移交县直单位"
     SIGN = "sign", "签收"
@@ -84,7 +92,16 @@ class Action(models.TextChoices):
     UNPUBLISH = "unpublish", "撤下公示"
     # The system recomputes a running case's deadlines when the holiday calendar changed (issue 15).
     RECOMPUTE_DEADLINES = "recompute_deadlines", "期限重算"
+    # A meeting (民情分析会, the meetings app) decided a measure on the case without moving it (issue 17).
+    MEETING_DECISION = "meeting_decision", "会议研究"
+    # 领导包案 (issue 18): a leader takes or is given a case to own to the end, and may hand it to another leader.
+    ASSIGN_OWNER = "assign_owner", "包案"
+    TRANSFER_OWNER = "transfer_owner", "移交包案"
 
+
+#: 集体访 (a group visit): this many people or more came (《信访工作条例》: five or more), the one number the case's
+#: badge, the list filter and the numbers page count by (querysets.GROUP_VISIT).
+GROUP_VISIT_MIN = 5
 
 #: The actions that route a case and set its deadlines: 交办 to a township department, 移交县直单位 to a county unit.
 ROUTING_ACTIONS = (Action.ROUTE, Action.HAND_UP)

@@ -300,7 +300,9 @@ DEADLINE_LABELS = {
 }
 #: Cases whose deadlines still run. Replied and closed cases (and the side exits) are never recomputed: their
 #: township deadlines are history the leaders' numbers are judged by.
-RECOMPUTED_STATUSES = frozenset({Status.REGISTERED, Status.AWAITING_INSTRUCTION, Status.ASSIGNED, Status.IN_PROGRESS})
+RECOMPUTED_STATUSES = frozenset(
+    {Status.REGISTERED, Status.VILLAGE_TRIAGE, Status.AWAITING_INSTRUCTION, Status.ASSIGNED, Status.IN_PROGRESS}
+)
 #: The events a basis is read from.
 BASIS_ACTIONS = (*ROUTING_ACTIONS, Action.APPROVE_EXTENSION, Action.REVISIT)
 

@@ -5,76 +5,83 @@ from __future__ import annotations
 import django_filters
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
-from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from dashboards.periods import Period
 from households.models import Village
-from minqing.widgets import FastSelect
+from minqing.widgets import FastCheckboxInput, FastDateInput, FastSelect, FastTextInput
 from petitions.forms import categories_in_order
-from petitions.identity import identity_visible
 from petitions.models import Channel, Department, Petition, Status
-from petitions.numbers import normalize_tracking_number
+from petitions.querysets import GROUP_VISIT
 
 
 def villages_in_scope(request):
     return Village.objects.visible_to(request.scope) if request is not None else Village.objects.none()
 
 
+def departments_in_scope(request):
+    """The departments a reader may filter by: their townships' and the county units (cases handed up); the
+    county every township's. (Every department of the county made a township's list draw 437 options.)"""
+    if request is None:
+        return Department.objects.none()
+    scope = request.scope
+    if scope.sees_every_township:
+        return Department.objects.all()
+    return Department.objects.filter(Q(township_id__in=scope.township_ids) | Q(township__isnull=True))
+
+
 class PetitionFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label="关键词", method="search", widget=forms.TextInput(attrs={"placeholder": "编号、姓名、电话、摘要"})
+        label="关键词", method="search", widget=FastTextInput(attrs={"placeholder": "编号、姓名、电话、摘要"})
     )
-    status = django_filters.ChoiceFilter(label="状态", choices=Status.choices, empty_label="全部状态")
+    status = django_filters.ChoiceFilter(
+        label="状态", choices=Status.choices, empty_label="全部状态", widget=FastSelect
+    )
     village = django_filters.ModelChoiceFilter(
         label="村", queryset=villages_in_scope, widget=FastSelect, empty_label="全部村"
     )
     category = django_filters.ModelChoiceFilter(
         label="分类", queryset=categories_in_order(), widget=FastSelect, empty_label="全部分类"
     )
-    channel = django_filters.ChoiceFilter(label="渠道", choices=Channel.choices, empty_label="全部渠道")
+    channel = django_filters.ChoiceFilter(
+        label="渠道", choices=Channel.choices, empty_label="全部渠道", widget=FastSelect
+    )
     department = django_filters.ModelChoiceFilter(
         label="承办单位",
-        queryset=Department.objects.all(),
+        queryset=departments_in_scope,
         widget=FastSelect,
         method="by_department",
         empty_label="全部单位",
     )
-    received_from = django_filters.DateFilter(
-        label="受理日期从",
-        field_name="received_at",
-        lookup_expr="date__gte",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    received_to = django_filters.DateFilter(
-        label="至", field_name="received_at", lookup_expr="date__lte", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    overdue = django_filters.BooleanFilter(label="已超期", method="by_overdue", widget=forms.CheckboxInput)
-    due_soon = django_filters.BooleanFilter(label="即将到期", method="by_due_soon", widget=forms.CheckboxInput)
-    supervised = django_filters.BooleanFilter(label="督办", method="by_supervised", widget=forms.CheckboxInput)
+    # Local days as times (dashboards.periods.Period): ``received_at >= midnight`` uses the received-date index,
+    # ``(received_at AT TIME ZONE …)::date >= day`` reads every case of the other filters.
+    received_from = django_filters.DateFilter(label="受理日期从", method="received_since", widget=FastDateInput)
+    received_to = django_filters.DateFilter(label="至", method="received_until", widget=FastDateInput)
+    overdue = django_filters.BooleanFilter(label="已超期", method="by_overdue", widget=FastCheckboxInput)
+    due_soon = django_filters.BooleanFilter(label="即将到期", method="by_due_soon", widget=FastCheckboxInput)
+    supervised = django_filters.BooleanFilter(label="督办", method="by_supervised", widget=FastCheckboxInput)
+    # 集体访: five or more people came (Petition.is_group_visit); 越级访: the skip-level flag.
+    group_visit = django_filters.BooleanFilter(label="集体访", method="by_group_visit", widget=FastCheckboxInput)
+    skip_level = django_filters.BooleanFilter(label="越级访", method="by_skip_level", widget=FastCheckboxInput)
 
     class Meta:
         model = Petition
         fields = []
 
     def search(self, queryset, name, value):
-        value = value.strip()
-        if not value:
-            return queryset
-        number = normalize_tracking_number(value)
-        query = Q(summary__icontains=value) | Q(tracking_number__icontains=value)
-        if number:
-            query |= Q(tracking_number=number)
-        # Names and phones only where the reader may see them (an accusation hides its petitioner).
-        person = (Q(petitioner_name__icontains=value) | Q(petitioner_phone__contains=value)) & identity_visible(
-            self.request.scope
-        )
-        return queryset.filter(query | person)
+        return queryset.search(value, self.request.scope)
+
+    def received_since(self, queryset, name, value):
+        return queryset.filter(received_at__gte=Period(value, value).start_at)
+
+    def received_until(self, queryset, name, value):
+        return queryset.filter(received_at__lt=Period(value, value).end_at)
 
     def by_department(self, queryset, name, value):
         if not value:
             return queryset
-        return queryset.filter(Q(lead_department=value) | Q(assisting_departments=value)).distinct()
+        return queryset.handled_by(value)
 
     def by_overdue(self, queryset, name, value):
         return queryset.overdue(timezone.localdate()) if value else queryset
@@ -84,6 +91,12 @@ class PetitionFilter(django_filters.FilterSet):
 
     def by_supervised(self, queryset, name, value):
         return queryset.supervised() if value else queryset
+
+    def by_group_visit(self, queryset, name, value):
+        return queryset.filter(GROUP_VISIT) if value else queryset
+
+    def by_skip_level(self, queryset, name, value):
+        return queryset.filter(is_skip_level=True) if value else queryset
 
     @property
     def form(self):
@@ -107,6 +120,8 @@ class PetitionFilter(django_filters.FilterSet):
                     Column("overdue", css_class="col-4 col-md-1 pt-md-4"),
                     Column("due_soon", css_class="col-4 col-md-2 pt-md-4"),
                     Column("supervised", css_class="col-4 col-md-1 pt-md-4"),
+                    Column("group_visit", css_class="col-4 col-md-1 pt-md-4"),
+                    Column("skip_level", css_class="col-4 col-md-1 pt-md-4"),
                     Column(Submit("", "筛选", css_class="btn-primary w-100"), css_class="col-12 col-md-2 pt-md-4"),
                 ),
             )

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import HTML, Layout, Submit
+from crispy_forms.layout import HTML, Field, Layout, Submit
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
@@ -13,7 +14,9 @@ from django.utils.html import format_html
 from households.idcard import parse_id_number
 from households.models import Household, Township, Village
 from households.phones import normalize_phone
-from minqing.widgets import FastSelect, FastSelectMultiple
+from minqing.access import leaders_of, working_people_of
+from minqing.roles import Role
+from minqing.widgets import FastSelect, FastSelectMultiple, PeopleChoiceField, PersonChoiceField
 from petitions import identity
 from petitions.models import Attachment, Category, Channel, Department, Petition, Publication, Reply
 from petitions.numbers import normalize_tracking_number
@@ -76,10 +79,12 @@ class IntakeForm(forms.Form):
     """前台登记: one page, keyboard-first. The household is found by typing (htmx) and prefills the petitioner."""
 
     DISPOSITION_SUBMIT = "submit"
+    DISPOSITION_VILLAGE = "village"
     DISPOSITION_ANSWER = "answer"
     DISPOSITION_REGISTER = "register"
     DISPOSITIONS = [
         (DISPOSITION_SUBMIT, "登记并提交领导批示"),
+        (DISPOSITION_VILLAGE, "先由村处理（村两委分析后在村化解，或上报乡镇）"),
         (DISPOSITION_ANSWER, "当场答复（咨询等可当场解答的事项）"),
         (DISPOSITION_REGISTER, "仅登记，稍后处理"),
     ]
@@ -103,6 +108,14 @@ class IntakeForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text="不填则为当前时间。",
+    )
+    # 接访领导: pre-filled with the day's 带班领导 (duty.rota); only the township's leaders may be chosen.
+    received_by_leader = forms.ModelChoiceField(
+        label="接访领导",
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label="（无领导接访）",
+        help_text="默认为今日带班领导。",
     )
     category = forms.TypedChoiceField(label="诉求分类", coerce=int)
     summary = forms.CharField(label="诉求摘要", max_length=200, help_text="一句话概括诉求。")
@@ -138,10 +151,33 @@ class IntakeForm(forms.Form):
         self.fields["category"].choices = category_choices()
         if not scope.is_reception:  # only the front desk answers on the spot
             self.fields["disposition"].choices = [c for c in self.DISPOSITIONS if c[0] != self.DISPOSITION_ANSWER]
-        if not scope.is_center:  # a liaison registers only for their own villages
+        if not scope.is_center:  # a liaison registers only for their own villages, first for the village's analysis
             self.fields["village"].required = True
             self.fields["village"].empty_label = "请选择村"
+            self.fields["disposition"].initial = self.DISPOSITION_VILLAGE
         self.representatives = RepresentativeFormSet(data=self.data or None, prefix="rep")
+        self._leaders(scope)
+
+    def _leaders(self, scope) -> None:
+        """接访领导: the leaders of the scope's townships, the center's only (a liaison registers in the village, where
+        no leader receives); pre-filled with today's 带班领导 of the user's township."""
+        if not scope.is_center:
+            del self.fields["received_by_leader"]
+            return
+        from duty import rota
+
+        field = self.fields["received_by_leader"]
+        field.queryset = (
+            get_user_model()
+            .objects.filter(groups__name=Role.LEADER, townships__in=scope.township_ids, is_active=True)
+            .distinct()
+            .order_by("first_name", "username")
+        )
+        field.label_from_instance = lambda u: u.get_full_name() or u.get_username()
+        if not self.is_bound and "received_by_leader" not in self.initial and len(scope.township_ids) == 1:
+            on_duty = rota.leader_on_duty(next(iter(scope.township_ids)), timezone.localdate())
+            if on_duty is not None:
+                self.initial["received_by_leader"] = on_duty.pk
 
     @property
     def may_answer(self) -> bool:
@@ -175,6 +211,12 @@ class IntakeForm(forms.Form):
             self.add_error("village", "所选村与该户所在村不一致。")
         if household and not village:
             data["village"] = household.village
+        leader = data.get("received_by_leader")
+        township = (data.get("village") and data["village"].township) or data.get("township")
+        if leader is not None and township is not None and not leader.townships.filter(pk=township.pk).exists():
+            self.add_error("received_by_leader", f"接访领导须为{township.name}的领导。")
+        if data.get("disposition") == self.DISPOSITION_VILLAGE and not data.get("village"):
+            self.add_error("village", "先由村处理的诉求须选择所属村。")
         if data.get("disposition") == self.DISPOSITION_ANSWER:
             if not (data.get("reply_facts") or "").strip():
                 self.add_error("reply_facts", "当场答复须填写查明情况。")
@@ -270,6 +312,37 @@ class ProgressForm(ActionForm):
 
 class ReasonForm(ActionForm):
     reason = forms.CharField(label="理由", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SettleInVillageForm(ActionForm):
+    """在村化解: the village committee's analysis, what was done, by whom and when, and the answer given."""
+
+    analysis = forms.CharField(
+        label="村两委分析意见", widget=forms.Textarea(attrs={"rows": 3}), help_text="村两委对诉求的分析研究意见。"
+    )
+    measures = forms.CharField(
+        label="化解措施", widget=forms.Textarea(attrs={"rows": 3}), help_text="做了什么，结果如何。"
+    )
+    settled_by = forms.CharField(
+        label="化解人", max_length=100, help_text="参与化解的村干部等，如：村主任王明、调解员李华。"
+    )
+    settled_on = forms.DateField(label="化解日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    decision = forms.ChoiceField(
+        label="答复结论", choices=Reply.Decision.choices, initial=Reply.Decision.SUPPORT, widget=forms.RadioSelect
+    )
+    delivery = forms.ChoiceField(label="送达方式", choices=Reply.Delivery.choices, initial=Reply.Delivery.IN_PERSON)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["settled_on"].initial = timezone.localdate()
+
+
+class SendUpForm(ActionForm):
+    analysis = forms.CharField(
+        label="村两委分析意见",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="写明村里了解的情况、已做的工作和不能在村化解的原因，随诉求报乡镇领导批示。",
+    )
 
 
 class NotAcceptForm(ReasonForm):
@@ -383,6 +456,61 @@ class CloseWithReasonForm(ReasonForm):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="如：三次联系信访人均未联系上。该情况将计入统计。",
     )
+
+
+# --- 领导包案 -------------------------------------------------------------------------------------------
+
+
+class AssignOwnerForm(ActionForm):
+    """包案: the owning leader (the acting leader by default), the plan, the working team and the target date. The
+    lists hold only who may be chosen (minqing.access: the township's leaders, its working people)."""
+
+    owner = PersonChoiceField(label="包案领导", queryset=get_user_model().objects.none())
+    plan = forms.CharField(
+        label="包案方案",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="一个问题、一名领导、一套方案、一个班子、一抓到底：写明化解思路、步骤和责任分工。",
+    )
+    team = PeopleChoiceField(
+        label="工作专班",
+        queryset=get_user_model().objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="点选参与化解的干部（可多选）。",
+    )
+    due = forms.DateField(label="目标日期", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        township = self.petition.township_id
+        self.fields["owner"].queryset = leaders_of(township)
+        self.fields["team"].queryset = working_people_of(township)
+        picked = {"team": Field("team", wrapper_class="people-picker")}  # tap-to-pick chips (minqing.css)
+        self.helper.layout = Layout(*(picked.get(name, name) for name in self.fields))
+        if self.scope.may_own_case(township) and not self.is_bound:
+            self.initial.setdefault("owner", self.scope.user_id)
+
+    def clean_due(self):
+        value = self.cleaned_data["due"]
+        if value < timezone.localdate():
+            raise ValidationError("目标日期不能早于今天。")
+        return value
+
+
+class TransferOwnerForm(AssignOwnerForm):
+    """移交包案: another leader takes the case over; the plan, team and date carry over unless changed."""
+
+    reason = forms.CharField(label="移交理由", widget=forms.Textarea(attrs={"rows": 2}))
+
+    field_order = ["owner", "reason", "plan", "team", "due"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        p = self.petition
+        self.fields["owner"].label = "移交给"
+        self.fields["owner"].queryset = leaders_of(p.township_id).exclude(pk=p.owner_id)
+        if not self.is_bound:
+            self.initial.update(owner=None, plan=p.owner_plan, due=p.owner_due, team=[m.pk for m in p.owner_team.all()])
 
 
 # --- The public board (公示栏) -------------------------------------------------------------------------

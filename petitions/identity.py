@@ -67,7 +67,10 @@ def identity_visible(scope: Scope, prefix: str = "") -> Q:
         return Q()
     from petitions.models import Category
 
-    return ~Q(**{f"{prefix}category__kind": Category.Kind.ACCUSATION})
+    # On the category id, without a join to the categories: a search ORs this with its indexed branches, and a
+    # join there makes PostgreSQL read every case instead of using them.
+    accusations = Category.objects.filter(kind=Category.Kind.ACCUSATION).values("pk")
+    return ~Q(**{f"{prefix}category__in": accusations})
 
 
 def petitioner_fields(scope: Scope, petition, *, representatives: bool = True) -> dict:

@@ -9,12 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.db import transaction
+from django.utils import timezone
 
 from minqing.filters import as_id
 from petitions import workflow
+from petitions.choices import Channel
 from petitions.models import Petition
 
-SUBMIT, ANSWER, REGISTER = "submit", "answer", "register"
+SUBMIT, VILLAGE, ANSWER, REGISTER = "submit", "village", "answer", "register"
 
 
 def parse_repeat_choice(value: str) -> tuple[str, int | None]:
@@ -23,6 +25,23 @@ def parse_repeat_choice(value: str) -> tuple[str, int | None]:
     if verb in ("link", "merge") and as_id(pk) is not None:
         return verb, as_id(pk)
     return ("new", None) if verb == "new" else ("", None)
+
+
+def record_duty(petition: Petition, *, by, leader=None) -> None:
+    """Who was on duty when the case came in (duty.rota, for the day it was received): the 接访领导 the desk chose
+    (pre-filled with the day's 带班领导), the 座班接待 clerk for a walk-in (the registering clerk when on the desk
+    rota, else the first on it), and the 民心电话值守 attendant for a phone case."""
+    from duty import rota
+
+    day = timezone.localdate(petition.received_at)
+    fields = {"received_by_leader": leader}
+    if petition.channel == Channel.VISIT:
+        fields["desk_attendant"] = rota.desk_attendant(petition.township_id, day, user=by)
+    if petition.channel == Channel.PHONE:
+        fields["hotline_attendant"] = rota.hotline_attendant(petition.township_id, day)
+    fields = {k: v for k, v in fields.items() if v is not None}
+    if fields:
+        Petition.objects.filter(pk=petition.pk).update(**{f"{k}_id": v.pk for k, v in fields.items()})
 
 
 def petition_intake(
@@ -34,7 +53,8 @@ def petition_intake(
     merge_into: Petition | None = None,
     after_register: Callable[[Petition], None] | None = None,
 ) -> Petition:
-    """Register from the intake form's cleaned ``data`` and apply its ``disposition``.
+    """Register from the intake form's cleaned ``data`` and apply its ``disposition`` (submit for instruction, first
+    to the village for its analysis, answer at the desk, or nothing yet).
 
     ``repeat_of`` marks the new case as a repeat (重复访) of an earlier one; ``merge_into`` registers it and
     merges it into that case at once (the duplicate is kept, with its own history). ``after_register`` runs in
@@ -61,6 +81,7 @@ def petition_intake(
             repeat_of=repeat_of or merge_into,
             attachments=attachments,
         )
+        record_duty(petition, by=by, leader=data.get("received_by_leader"))
         if after_register is not None:
             after_register(petition)
         if merge_into is not None:
@@ -76,5 +97,7 @@ def petition_intake(
             )
         elif data.get("disposition") == SUBMIT:
             workflow.petition_submit(petition=petition, by=by)
+        elif data.get("disposition") == VILLAGE:
+            workflow.petition_refer_to_village(petition=petition, by=by)
     petition.refresh_from_db()
     return petition

@@ -19,6 +19,7 @@ from django.utils import timezone
 from households.models import Household, Township, Village
 from petitions.choices import (  # noqa: F401 — re-exported: petitions.models is where others look
     FINISHED_STATUSES,
+    GROUP_VISIT_MIN,
     OPEN_STATUSES,
     RUNNING_STATUSES,
     STATUS_COLOURS,
@@ -238,6 +239,32 @@ class Petition(models.Model):
     )
     channel = models.CharField("来源渠道", max_length=20, choices=Channel.choices)
     received_at = models.DateTimeField("受理时间")
+    # Who was on duty when it came in (duty.rota): the day's 带班领导 who received it (接访领导, chosen at the desk,
+    # pre-filled), the 座班接待 clerk, and for a phone case the 民心电话值守 attendant.
+    received_by_leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="received_petitions",
+        verbose_name="接访领导",
+    )
+    desk_attendant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="desk_petitions",
+        verbose_name="座班接待",
+    )
+    hotline_attendant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="hotline_petitions",
+        verbose_name="民心电话值守",
+    )
 
     petitioner_name = models.CharField("诉求人", max_length=50)
     petitioner_phone = models.CharField("联系电话", max_length=20, blank=True)
@@ -287,6 +314,12 @@ class Petition(models.Model):
     # Bumped by every workflow action: the compare-and-set filters on it, so a stale copy always loses.
     version = models.PositiveIntegerField("版本", default=0, editable=False)
 
+    # Village triage (待村处理): the village committee's analysis (村两委分析意见), written when it settles the matter
+    # in the village or sends it up to the township; ``settled_in_village`` (在村化解) is set by the settlement and
+    # cleared by a sending up, and 化解在村率 counts the closed cases that carry it (dashboards.metrics).
+    village_analysis = models.TextField("村两委分析意见", blank=True)
+    settled_in_village = models.BooleanField("在村化解", default=False, editable=False)
+
     # Routing (批示、交办).
     instruction = models.TextField("领导批示", blank=True)
     lead_department = models.ForeignKey(
@@ -318,6 +351,24 @@ class Petition(models.Model):
         verbose_name="签收人",
     )
     signed_at = models.DateTimeField("签收时间", null=True, blank=True)
+
+    # 领导包案 (domain.md "Ownership and duty"): one leader owns a hard case to the end, with a plan, a working team and
+    # a target date; set and handed on only by the workflow (包案, 移交包案). The owner gets the case's reminders and
+    # supervision notices besides the department.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="owned_petitions",
+        verbose_name="包案领导",
+    )
+    owner_plan = models.TextField("包案方案", blank=True, editable=False)
+    owner_team = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="petition_teams", verbose_name="工作专班"
+    )
+    owner_due = models.DateField("包案目标日期", null=True, blank=True, editable=False)
 
     # The township clock (working days, petitions.deadlines.add_working_days).
     sign_by = models.DateField("签收期限", null=True, blank=True)
@@ -384,6 +435,14 @@ class Petition(models.Model):
             ),
             # 督办事项 newest first: only the supervised cases.
             models.Index(fields=["-received_at"], condition=Q(supervised=True), name="petition_supervised_idx"),
+            # 待公示 (awaiting_publication) oldest reply first: a township's replied and closed cases in reply order,
+            # so the leader's desk reads its first five without sorting every closed case (200 → 0.1 ms at county
+            # scale) and counts them from the index.
+            models.Index(
+                fields=["township", "replied_at", "id"],
+                condition=Q(status__in=["replied", "closed"]),
+                name="petition_to_publish_idx",
+            ),
             # The leaders' numbers of a month or a few days (dashboards.metrics): each measure counts the cases
             # whose routed, replied or closed time falls in the period, read by a bitmap OR of these indexes
             # and the received and reply-deadline ones above instead of a scan of every case. Replied and
@@ -392,6 +451,8 @@ class Petition(models.Model):
             models.Index(fields=["routed_at"], name="petition_routed_at_idx"),
             models.Index(fields=["status", "replied_at"], name="petition_status_replied_idx"),
             models.Index(fields=["status", "closed_at"], name="petition_status_closed_idx"),
+            # 我包的案件: owner_id = … newest first.
+            models.Index(fields=["owner", "-received_at"], name="petition_owner_received_idx"),
         ]
 
     def __str__(self):
@@ -407,8 +468,8 @@ class Petition(models.Model):
 
     @property
     def is_group_visit(self) -> bool:
-        """集体访: five or more people came."""
-        return self.head_count >= 5
+        """集体访: five or more people came (querysets.GROUP_VISIT in a query)."""
+        return self.head_count >= GROUP_VISIT_MIN
 
 
 class Representative(models.Model):
@@ -424,7 +485,7 @@ class Representative(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "集体访代表"
-        ordering = ["petition", "sort_order", "pk"]
+        ordering = ["petition_id", "sort_order", "pk"]
 
     def __str__(self):
         return self.name
@@ -508,7 +569,7 @@ class Attachment(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "附件"
-        ordering = ["petition", "created_at", "pk"]
+        ordering = ["petition_id", "created_at", "pk"]
 
     def __str__(self):
         return self.original_name
@@ -554,7 +615,7 @@ class ExtensionRequest(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "延期申请"
-        ordering = ["petition", "-created_at"]
+        ordering = ["petition_id", "-created_at"]
         constraints = [
             models.UniqueConstraint(
                 fields=["petition"], condition=Q(status="pending"), name="extension_one_pending_per_petition"
@@ -604,7 +665,7 @@ class Reply(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "答复"
-        ordering = ["petition", "-created_at", "-pk"]
+        ordering = ["petition_id", "-created_at", "-pk"]
 
     def __str__(self):
         return f"{self.petition.tracking_number} {self.get_decision_display()}"
@@ -628,7 +689,7 @@ class SupervisionNotice(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "督办通知"
-        ordering = ["petition", "-created_at"]
+        ordering = ["petition_id", "-created_at"]
 
     def __str__(self):
         return f"{self.petition.tracking_number} 督办"
@@ -819,3 +880,103 @@ class DayVersion(models.Model):
 
     def __str__(self):
         return f"{self.day:%Y-%m-%d} v{self.version}"
+
+
+# --- The public side of the documents (issue 21): the contact directory and the answers for a class of cases ---
+
+
+class DirectoryEntry(models.Model):
+    """联系方式公开栏: one person as the township chooses to publish them — post, duties, the villages they are
+    responsible for, an office phone. A person's private mobile never appears unless the township publishes it
+    as the office phone; nothing of any petitioner is here. Kept in the admin; read by ``/public/directory/``."""
+
+    class Section(models.TextChoices):
+        LEADER = "leader", "乡镇领导"
+        CADRE = "cadre", "乡镇干部"
+        VILLAGE = "village", "村联络员和联系干部"
+
+    township = models.ForeignKey(
+        Township, on_delete=models.CASCADE, related_name="directory_entries", verbose_name="乡镇"
+    )
+    section = models.CharField("栏目", max_length=10, choices=Section.choices, default=Section.CADRE)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="directory_entries",
+        verbose_name="对应账号",
+        help_text="可不填；公开的姓名以下方“公开姓名”为准，不填姓名时用账号的姓名。",
+    )
+    name = models.CharField("公开姓名", max_length=30, blank=True)
+    post = models.CharField("职务", max_length=50, help_text="如：乡党委书记、民政办主任、村民情联络员。")
+    duties = models.CharField("分管工作", max_length=200, blank=True)
+    villages = models.ManyToManyField(
+        Village, blank=True, related_name="directory_entries", verbose_name="联系（包）村"
+    )
+    office_phone = models.CharField(
+        "办公电话", max_length=30, blank=True, help_text="只填办公电话；个人手机号只有本人同意作为办公电话时才填。"
+    )
+    is_published = models.BooleanField("公开", default=True)
+    sort_order = models.PositiveSmallIntegerField("排序", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "联系方式公开栏"
+        ordering = ["township", "section", "sort_order", "pk"]
+
+    def __str__(self):
+        return f"{self.display_name} {self.post}"
+
+    @property
+    def display_name(self) -> str:
+        if self.name:
+            return self.name
+        if self.user_id:
+            return self.user.get_full_name() or self.user.first_name or ""
+        return ""
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        if not self.name and not self.user_id:
+            raise ValidationError({"name": "请填写公开姓名，或选择对应账号。"})
+
+
+class PublicAnswer(models.Model):
+    """公开反馈: one published answer for a class of cases (a subject in a village, say 大井村 饮水), written once by a
+    leader of the township; each linked case's public notice and progress lookup show it. Written only through
+    ``petitions/answers.py``, which checks who may write it and which cases may be linked."""
+
+    township = models.ForeignKey(Township, on_delete=models.PROTECT, related_name="public_answers", verbose_name="乡镇")
+    village = models.ForeignKey(
+        Village, on_delete=models.PROTECT, null=True, blank=True, related_name="public_answers", verbose_name="村"
+    )
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="public_answers",
+        verbose_name="诉求事项",
+    )
+    title = models.CharField("标题", max_length=60, help_text="如：关于大井村饮水问题的统一答复。")
+    body = models.TextField("反馈内容", help_text="面向公众：问题是什么、查明的情况、怎么解决、什么时候解决。")
+    petitions = models.ManyToManyField(Petition, blank=True, related_name="public_answers", verbose_name="答复的诉求")
+    is_published = models.BooleanField("公开", default=True)
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="撰写领导",
+    )
+    created_at = models.DateTimeField("撰写时间", default=timezone.now)
+    updated_at = models.DateTimeField("修改时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "公开反馈"
+        ordering = ["-updated_at", "-pk"]
+
+    def __str__(self):
+        return self.title

@@ -31,8 +31,8 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from minqing.roles import Role
-from petitions.choices import FINISHED_STATUSES, Action
+from minqing.access import leaders_of
+from petitions.choices import FINISHED_STATUSES, Action, Status
 from petitions.models import EventNotification, Petition, PetitionEvent, Reminder
 
 logger = logging.getLogger(__name__)
@@ -65,11 +65,23 @@ def registered_by(petition: Petition, event: PetitionEvent | None = None) -> lis
 
 def leaders(petition: Petition, event: PetitionEvent | None = None) -> list:
     """The leaders of the case's township (a leader of another township is never told)."""
-    return list(
-        get_user_model()
-        .objects.filter(groups__name=Role.LEADER, townships=petition.township_id, is_active=True)
-        .distinct()
-    )
+    return list(leaders_of(petition.township_id))
+
+
+def owner(petition: Petition, event: PetitionEvent | None = None) -> list:
+    """The leader who owns the case (包案领导), besides the department."""
+    return _active([petition.owner]) if petition.owner_id else []
+
+
+def owner_team(petition: Petition, event: PetitionEvent | None = None) -> list:
+    """The owned case's working team (工作专班)."""
+    return _active(petition.owner_team.all()) if petition.owner_id else []
+
+
+def previous_owner(petition: Petition, event: PetitionEvent | None = None) -> list:
+    """The leader who handed the case on (移交包案)."""
+    previous = (event.data.get("previous_owner") or {}).get("id") if event is not None else None
+    return _active(get_user_model().objects.filter(pk=previous)) if previous else []
 
 
 def publisher(petition: Petition, event: PetitionEvent | None = None) -> list:
@@ -85,6 +97,11 @@ def village_liaisons(petition: Petition, event: PetitionEvent | None = None) -> 
     return _active(petition.village.liaisons.all()) if petition.village_id else []
 
 
+def village_back(petition: Petition, event: PetitionEvent | None = None) -> list:
+    """The village's liaisons when the event sent the case back to the village (待村处理)."""
+    return village_liaisons(petition) if event is not None and event.to_status == Status.VILLAGE_TRIAGE else []
+
+
 AUDIENCES: dict[str, Callable[[Petition, PetitionEvent | None], list]] = {
     "department": department_staff,
     "assisting": assisting_staff,
@@ -92,7 +109,11 @@ AUDIENCES: dict[str, Callable[[Petition, PetitionEvent | None], list]] = {
     "leaders": leaders,
     "registered_by": registered_by,
     "liaisons": village_liaisons,
+    "village_back": village_back,
     "publisher": publisher,
+    "owner": owner,
+    "owner_team": owner_team,
+    "previous_owner": previous_owner,
 }
 
 
@@ -125,8 +146,39 @@ def _departments_line(p: Petition, e: PetitionEvent) -> str:
     return f"{line}\n签收期限：{_date(p.sign_by)}；答复期限：{_date(p.reply_by)}\n领导批示：{e.note}"
 
 
+def _owner_line(p: Petition, e: PetitionEvent) -> str:
+    team = "、".join(m["name"] for m in e.data.get("team") or [])
+    line = f"包案领导：{(e.data.get('owner') or {}).get('name', '')}；目标日期：{_date(p.owner_due)}"
+    return line + (f"；工作专班：{team}" if team else "") + f"\n包案方案：{e.data.get('plan', '')}"
+
+
 #: action → who is told what. Actions not listed tell nobody.
 RULES: dict[str, Rule] = {
+    # Village triage (待村处理): the village committee's staff and the village's liaisons analyse it first.
+    Action.REFER_TO_VILLAGE: Rule(
+        "petition.to_village",
+        "待村处理：{case}",
+        ("department", "liaisons"),
+        body=lambda p, e: (
+            "请村两委分析研究：能在村化解的在村化解，不能化解的上报乡镇。" + (f"\n说明：{e.note}" if e.note else "")
+        ),
+    ),
+    Action.SEND_UP: Rule(
+        "petition.sent_up",
+        "村两委上报，待批示：{case}",
+        ("leaders",),
+        body=lambda p, e: f"村两委分析意见：{e.note}",
+    ),
+    # A meeting's decision that does not move the case: the lead department learns the measure and its date.
+    Action.MEETING_DECISION: Rule(
+        "petition.meeting_decision",
+        "会议研究决定：{case}",
+        ("department",),
+        body=lambda p, e: (
+            f"{(e.data.get('decided_in') or {}).get('title', '会议')}研究：{e.note}\n"
+            f"责任：{e.data.get('owner', '')}；完成期限：{e.data.get('due_on', '')}"
+        ),
+    ),
     Action.ROUTE: Rule(
         "petition.routed",
         "新交办诉求：{case}",
@@ -176,14 +228,14 @@ RULES: dict[str, Rule] = {
     Action.SUPERVISE: Rule(
         "petition.supervised",
         "督办通知：{case}",
-        ("department",),
+        ("department", "owner"),
         body=lambda p, e: f"督办意见：{e.note}\n答复期限：{_date(p.reply_by)}",
         sms=True,
     ),
     Action.REVISIT: Rule(
         "petition.reopened",
         "回访不满意，诉求重办：{case}",
-        ("department",),
+        ("department", "village_back"),
         body=lambda p, e: f"新的答复期限：{_date(p.reply_by)}" + (f"\n回访意见：{e.note}" if e.note else ""),
         when=lambda e: bool(e.data.get("reopened")),
     ),
@@ -195,11 +247,24 @@ RULES: dict[str, Rule] = {
         body=lambda p, e: "群众回访不满意，诉求重新办理，原公示已撤下。重新答复后，请审核新的公示内容。",
         when=lambda e: bool(e.data.get("reopened")),
     ),
+    # 领导包案: the owner and the working team learn the plan and the target date; on a handover, both leaders.
+    Action.ASSIGN_OWNER: Rule(
+        "petition.owned",
+        "领导包案：{case}",
+        ("owner", "owner_team", "department"),
+        body=lambda p, e: _owner_line(p, e),
+    ),
+    Action.TRANSFER_OWNER: Rule(
+        "petition.owner_transferred",
+        "包案移交：{case}",
+        ("owner", "previous_owner", "owner_team", "department"),
+        body=lambda p, e: f"由{(e.data.get('previous_owner') or {}).get('name', '')}移交。\n" + _owner_line(p, e),
+    ),
     # 期限重算 (holiday arrangement entered or changed): told only when a deadline they work to moved earlier.
     Action.RECOMPUTE_DEADLINES: Rule(
         "petition.deadline_earlier",
         "期限提前：{case}",
-        ("department", "routing_leader"),
+        ("department", "routing_leader", "owner"),
         body=lambda p, e: f"{e.note}\n请按新的期限办理。",
         when=lambda e: bool(e.data.get("earlier")),
     ),
@@ -380,6 +445,7 @@ def _with_message_data(queryset):
         "event__petition__category",
         "event__petition__lead_department",
         "event__petition__routed_by",
+        "event__petition__owner",
         "event__petition__village",
         "event__petition__publication__published_by",
     ).prefetch_related(

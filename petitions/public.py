@@ -23,7 +23,7 @@ from django.db.models import Prefetch
 from django.urls import reverse
 from django.utils import timezone
 
-from petitions import identity
+from petitions import answers, identity
 from petitions.choices import ROUTING_ACTIONS, Action, Channel, Status
 from petitions.models import Petition, PetitionEvent, Publication, Reply
 from petitions.numbers import normalize_tracking_number
@@ -132,6 +132,9 @@ PUBLIC_STEPS = {
     Action.REGISTER: "已登记受理",
     Action.ANSWER_AT_DESK: "已当场答复",
     Action.SUBMIT: "已呈报中心领导批示",
+    Action.REFER_TO_VILLAGE: "已转村两委分析处理",
+    Action.SETTLE_IN_VILLAGE: "已在村化解并答复",
+    Action.SEND_UP: "村两委已上报乡镇，待中心领导批示",
     Action.ROUTE: "已交承办单位办理",
     Action.HAND_UP: "已移交县直单位办理",
     Action.SIGN: "承办单位已签收，正在办理",
@@ -153,11 +156,15 @@ def _step_detail(event: PetitionEvent) -> str:
         return f"来源：{Channel(data['channel']).label}"
     if event.action in ROUTING_ACTIONS and data.get("lead_department"):
         return f"承办单位：{data['lead_department']['name']}"
-    if event.action in (Action.REPLY, Action.ANSWER_AT_DESK) and data.get("decision") in Reply.Decision.values:
+    if event.action in (Action.REPLY, Action.ANSWER_AT_DESK, Action.SETTLE_IN_VILLAGE) and (
+        data.get("decision") in Reply.Decision.values
+    ):
         return f"答复结论：{Reply.Decision(data['decision']).label}"
     if event.action == Action.APPROVE_EXTENSION and data.get("finish_by"):
         return f"法定办结期限延至 {data['finish_by']}"
     if event.action == Action.REVISIT:
+        if data.get("back_to_village"):
+            return "群众不满意，转村两委重新处理"
         return "群众不满意，重新办理" if data.get("reopened") else "问题已解决，已办结"
     if event.action == Action.NOT_ACCEPT and data.get("directed_to"):
         return f"请通过以下途径反映：{data['directed_to']}"
@@ -177,6 +184,8 @@ def public_progress(petition: Petition) -> dict:
         )
     reply = next(iter(petition.replies.all()), None)
     center = petition.township.center_name
+    if petition.settled_in_village and petition.village_id:  # settled by a village with no committee set up
+        center = f"{petition.village.name}两委"
     open_case = petition.status not in (Status.CLOSED, Status.NOT_ACCEPTED, Status.MERGED, Status.WITHDRAWN)
     return {
         "tracking_number": petition.tracking_number,
@@ -198,6 +207,8 @@ def public_progress(petition: Petition) -> dict:
         }
         if reply
         else None,
+        # 公开反馈 answering this case together with the others of its kind (petitions/answers.py).
+        "answers": answers.public_answers_for(petition),
     }
 
 

@@ -27,8 +27,12 @@ urlpatterns = [
     path("notices/<str:number>/", public_views.notice, name="notice"),
     path("feed/", public_views.NoticeFeed(), name="feed"),
     path("lookup/", public_views.lookup, name="lookup"),
+    path("directory/", public_views.directory, name="directory"),
+    path("process/", public_views.process, name="process"),
     path("<township:code>/", public_views.board, name="board_township"),
     path("<township:code>/notices.json", public_views.notices_json, name="notices_json_township"),
     path("<township:code>/feed/", public_views.NoticeFeed(), name="feed_township"),
     path("<township:code>/lookup/", public_views.lookup, name="lookup_township"),
+    path("<township:code>/directory/", public_views.directory, name="directory_township"),
+    path("<township:code>/process/", public_views.process, name="process_township"),
 ]

@@ -25,6 +25,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
@@ -32,7 +33,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from households.models import Township, Village, county_center_name
 from minqing.widgets import FastSelect
-from petitions import public
+from petitions import answers, public, public_info
 from petitions.models import Category, Publication
 from petitions.numbers import normalize_tracking_number
 
@@ -53,11 +54,13 @@ def _center(township: Township | None) -> dict:
     """Who speaks on a public page, and its links: the township's center and pages, or the county's."""
     if township is None:
         center = {"name": county_center_name(), "hotline": settings.MINQING["COUNTY_HOTLINE"]}
-        names, args = ("board", "lookup", "feed", "notices_json"), []
+        names, args = ("board", "lookup", "feed", "notices_json", "directory", "process"), []
     else:
         center = {"name": township.center_name, "hotline": township.hotline}
-        names, args = ("board_township", "lookup_township", "feed_township", "notices_json_township"), [township.code]
-    for key, name in zip(("board_url", "lookup_url", "feed_url", "json_url"), names, strict=True):
+        names = ("board", "lookup", "feed", "notices_json", "directory", "process")
+        names, args = tuple(f"{n}_township" for n in names), [township.code]
+    keys = ("board_url", "lookup_url", "feed_url", "json_url", "directory_url", "process_url")
+    for key, name in zip(keys, names, strict=True):
         center[key] = reverse(f"public:{name}", args=args)
     return center
 
@@ -147,8 +150,10 @@ def board(request, code: str | None = None):
     filterset = _filtered(request, township)
     page = Paginator(filterset.qs, BOARD_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
+        **_leaders_on_duty(township),
         "filter": filterset,
         "notices": [public.public_notice(p) for p in page.object_list],
+        "answers": answers.board_answers(township),
         "page_obj": _page_info(page),
         "center": _center(township),
         "township": township,
@@ -157,13 +162,31 @@ def board(request, code: str | None = None):
     return render(request, "public/board.html", context)
 
 
+def _leaders_on_duty(township: Township | None) -> dict:
+    """今日带班领导 (each township's, on the county's board) and this week's (a township's board): names and posts
+    only, from duty.rota."""
+    from duty import rota
+
+    today = timezone.localdate()
+    if township is None:
+        return {"leaders_today": rota.public_leaders(Township.objects.values("pk"), today, today)}
+    monday, sunday = rota.week_of(today)
+    week = rota.public_leaders([township.pk], monday, sunday)
+    return {"leaders_today": [d for d in week if d["date"] == today], "leaders_week": week, "today": today}
+
+
 @require_GET
 def notice(request, number):
     publication = public.board_queryset().filter(petition__tracking_number=normalize_tracking_number(number)).first()
     if publication is None:
         raise Http404("该公示不存在或已撤下。")
     township = publication.petition.township
-    context = {"notice": public.public_notice(publication), "center": _center(township), "township": township}
+    context = {
+        "notice": public.public_notice(publication),
+        "answers": answers.public_answers_for(publication.petition),
+        "center": _center(township),
+        "township": township,
+    }
     return render(request, "public/notice.html", context)
 
 
@@ -322,3 +345,29 @@ def lookup(request, code: str | None = None):
         "township": township,
     }
     return render(request, "public/lookup.html", context, status=status)
+
+
+# --- The public side of the documents: the contact directory and the flow poster ------------------------------
+
+
+@require_GET
+def directory(request, code: str | None = None):
+    """联系方式公开栏: a township's published leaders, cadres and village liaisons; the county's page lists every
+    township's. Nothing of any petitioner; an office phone only as the township published it."""
+    township = _township(code)
+    townships = [township] if township else list(Township.objects.all())
+    context = {
+        "directories": [public_info.directory(t) for t in townships],
+        "center": _center(township),
+        "township": township,
+    }
+    return render(request, "public/directory.html", context)
+
+
+@require_GET
+def process(request, code: str | None = None):
+    """工作流程图: how a matter is handled, the time limits in force (a township's own, or the county's defaults)
+    and how to look up progress; printable as an A4 wall poster (上墙)."""
+    township = _township(code)
+    context = {"limits": public_info.time_limits(township), "center": _center(township), "township": township}
+    return render(request, "public/process.html", context)

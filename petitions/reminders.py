@@ -42,7 +42,8 @@ def _date(value) -> str:
 
 
 def _department_and_leader(petition: Petition) -> list[list]:
-    return [notify.department_staff(petition), notify.routing_leader(petition)]
+    """The department, the leader who routed the case and the leader who owns it (包案), each told once."""
+    return [notify.department_staff(petition), notify.routing_leader(petition), notify.owner(petition)]
 
 
 def _revisit_team(petition: Petition) -> list[list]:
@@ -133,6 +134,7 @@ def unsent_reminders(level: str, due: QuerySet) -> QuerySet:
             "petition__category",
             "petition__lead_department",
             "petition__routed_by",
+            "petition__owner",
             "petition__village",
             "petition__created_by",
         )

@@ -19,6 +19,7 @@ from petitions.models import PetitionEvent
 SHOWN = {
     Action.REGISTER,
     Action.ANSWER_AT_DESK,
+    Action.SETTLE_IN_VILLAGE,
     Action.REPLY,
     Action.REVISIT,
     Action.CLOSE_WITH_REASON,

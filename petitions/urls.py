@@ -1,6 +1,6 @@
 from django.urls import path
 
-from petitions import views
+from petitions import answer_views, views
 
 app_name = "petitions"
 
@@ -10,6 +10,9 @@ urlpatterns = [
     path("new/", views.intake, name="intake"),
     path("new/households/", views.household_lookup, name="household_lookup"),
     path("new/repeats/", views.repeat_check, name="repeat_check"),
+    path("answers/", answer_views.answer_list, name="answers"),
+    path("answers/new/", answer_views.answer_edit, name="answer_new"),
+    path("answers/<int:pk>/", answer_views.answer_edit, name="answer_edit"),
     path("<int:pk>/", views.petition_detail, name="detail"),
     path("<int:pk>/receipt/", views.receipt, name="receipt"),
     path("<int:pk>/act/<slug:action>/", views.petition_act, name="act"),

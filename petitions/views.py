@@ -20,10 +20,11 @@ from minqing.filters import as_id, filters_active
 from minqing.links import public_base_url
 from minqing.roles import Role
 from petitions import deadlines, workflow
-from petitions.choices import Action
+from petitions.choices import Action, Channel
 from petitions.filters import PetitionFilter
 from petitions.forms import (
     AnswerAtDeskForm,
+    AssignOwnerForm,
     CloseWithReasonForm,
     DecideExtensionForm,
     ExtensionRequestForm,
@@ -38,45 +39,55 @@ from petitions.forms import (
     ReplyForm,
     RequiredNoteForm,
     RouteForm,
+    SendUpForm,
+    SettleInVillageForm,
+    TransferOwnerForm,
     UnpublishForm,
 )
 from petitions.identity import can_see_identity, petitioner_fields
 from petitions.intake import parse_repeat_choice, petition_intake
 from petitions.models import Attachment, Petition, Status
-from petitions.querysets import find_likely_repeats
+from petitions.querysets import attach_people, find_likely_repeats
 
 # --- Lists and queues -----------------------------------------------------------------------------
 
 #: Each role's queue: slug → (title, roles that have it, how to narrow the visible cases).
 QUEUES = {
-    "registered": ("待处理登记", {Role.RECEPTION, Role.LEADER}, lambda qs: qs.filter(status=Status.REGISTERED)),
-    "instruction": ("待批示", {Role.LEADER}, lambda qs: qs.awaiting_instruction()),
+    "registered": ("待处理登记", {Role.RECEPTION, Role.LEADER}, lambda qs, scope: qs.filter(status=Status.REGISTERED)),
+    "village_triage": (
+        "待村处理",
+        {Role.LIAISON, Role.HANDLER, Role.LEADER},
+        lambda qs, scope: qs.filter(status=Status.VILLAGE_TRIAGE),
+    ),
+    "instruction": ("待批示", {Role.LEADER}, lambda qs, scope: qs.awaiting_instruction()),
     "extensions": (
         "延期申请待审批",
         {Role.LEADER},
-        lambda qs: qs.with_pending_extension().filter(has_pending_extension=True),
+        lambda qs, scope: qs.with_pending_extension().filter(has_pending_extension=True),
     ),
-    "overdue": ("已超期", {Role.LEADER, Role.HANDLER}, lambda qs: qs.overdue()),
-    "due_soon": ("即将到期", {Role.LEADER, Role.HANDLER}, lambda qs: qs.due_soon()),
-    "supervised": ("督办事项", {Role.LEADER, Role.HANDLER}, lambda qs: qs.supervised()),
-    "to_sign": ("待签收", {Role.HANDLER}, lambda qs: qs.filter(status=Status.ASSIGNED)),
+    "overdue": ("已超期", {Role.LEADER, Role.HANDLER}, lambda qs, scope: qs.overdue()),
+    "due_soon": ("即将到期", {Role.LEADER, Role.HANDLER}, lambda qs, scope: qs.due_soon()),
+    "supervised": ("督办事项", {Role.LEADER, Role.HANDLER}, lambda qs, scope: qs.supervised()),
+    "to_sign": ("待签收", {Role.HANDLER}, lambda qs, scope: qs.filter(status=Status.ASSIGNED)),
     "in_progress": (
         "办理中",
         {Role.HANDLER},
-        lambda qs: qs.filter(status=Status.IN_PROGRESS).order_by("reply_by", "pk"),
+        lambda qs, scope: qs.filter(status=Status.IN_PROGRESS).order_by("reply_by", "pk"),
     ),
     "replied": (
         "已答复待回访",
         {Role.LIAISON, Role.RECEPTION, Role.LEADER},
-        lambda qs: qs.filter(status=Status.REPLIED),
+        lambda qs, scope: qs.filter(status=Status.REPLIED),
     ),
-    "village_open": ("本村未办结", {Role.LIAISON}, lambda qs: qs.open()),
-    "to_publish": ("待公示", {Role.LEADER}, lambda qs: qs.awaiting_publication()),
+    "village_open": ("本村未办结", {Role.LIAISON}, lambda qs, scope: qs.open()),
+    "to_publish": ("待公示", {Role.LEADER}, lambda qs, scope: qs.awaiting_publication()),
+    # 领导包案: the open cases the reader owns (包案), newest first.
+    "owned": ("我包的案件", {Role.LEADER}, lambda qs, scope: qs.filter(owner_id=scope.user_id).open()),
 }
 
 #: Queues whose table shows other columns than the case list's (petitions/_petition_table.html): 待批示 has no
 #: department or reply deadline yet, but days waiting and the statutory 15-day notice; 待公示 the reply date.
-TABLE_COLUMNS = {"instruction": "instruction", "to_publish": "publish"}
+TABLE_COLUMNS = {"instruction": "instruction", "village_triage": "instruction", "to_publish": "publish"}
 
 
 def queues_for(scope) -> list[tuple[str, str]]:
@@ -103,7 +114,7 @@ class PetitionListView(LoginRequiredMixin, FilterView):
             title, roles, narrow = QUEUES.get(slug, (None, set(), None))
             if narrow is None or not any(scope.has_role(r) for r in roles):
                 raise Http404("没有这个待办列表。")
-            qs = narrow(qs)
+            qs = narrow(qs, scope)
         return qs
 
     def get_context_data(self, **kwargs):
@@ -130,7 +141,10 @@ def _petition_or_404(request, pk, detail=False) -> Petition:
             "assisting_departments", "extension_requests"
         )
     )
-    return get_object_or_404(qs, pk=pk)
+    petition = get_object_or_404(qs, pk=pk)
+    if detail:
+        attach_people(petition)
+    return petition
 
 
 @login_required
@@ -180,6 +194,9 @@ def attachment_download(request, pk, attachment_pk):
 ACTION_VIEWS = {
     Action.ANSWER_AT_DESK: (AnswerAtDeskForm, workflow.petition_answer_at_desk, {}),
     Action.SUBMIT: (NoteForm, workflow.petition_submit, {}),
+    Action.REFER_TO_VILLAGE: (NoteForm, workflow.petition_refer_to_village, {}),
+    Action.SETTLE_IN_VILLAGE: (SettleInVillageForm, workflow.petition_settle_in_village, {}),
+    Action.SEND_UP: (SendUpForm, workflow.petition_send_up, {}),
     Action.ROUTE: (RouteForm, workflow.petition_route, {}),
     Action.HAND_UP: (HandUpForm, workflow.petition_hand_up, {}),
     Action.SIGN: (NoteForm, workflow.petition_sign, {}),
@@ -195,6 +212,8 @@ ACTION_VIEWS = {
     Action.NOT_ACCEPT: (NotAcceptForm, workflow.petition_not_accept, {}),
     Action.MERGE: (MergeForm, workflow.petition_merge, {}),
     Action.WITHDRAW: (ReasonForm, workflow.petition_withdraw, {}),
+    Action.ASSIGN_OWNER: (AssignOwnerForm, workflow.petition_assign_owner, {}),
+    Action.TRANSFER_OWNER: (TransferOwnerForm, workflow.petition_transfer_owner, {}),
     Action.PUBLISH: (PublishForm, workflow.petition_publish, {}),
     Action.UNPUBLISH: (UnpublishForm, workflow.petition_unpublish, {}),
 }
@@ -263,8 +282,17 @@ def petition_act(request, pk, action):
 # --- Intake ---------------------------------------------------------------------------------------
 
 
-def intake_page(request, *, initial=None, after_register=None, template="petitions/intake.html", extra_context=None):
-    """The intake page, also used by the visits app to open a case from a visit (``after_register``)."""
+def intake_page(
+    request,
+    *,
+    initial=None,
+    after_register=None,
+    template="petitions/intake.html",
+    extra_context=None,
+    success_url=None,
+):
+    """The intake page, also used by the visits app to open a case from a visit (``after_register``), and by the
+    mailbox log to register a letter (``success_url(petition)``: where to go next instead of the receipt)."""
     if not request.scope.may_register:
         raise PermissionDenied("您没有登记诉求的权限。")
     repeats = []
@@ -298,6 +326,8 @@ def intake_page(request, *, initial=None, after_register=None, template="petitio
                     form.add_error(None, e.message)
                 else:
                     messages.success(request, f"已登记，受理编号 {petition.tracking_number}。")
+                    if success_url is not None:
+                        return redirect(success_url(petition))
                     return redirect("petitions:receipt", pk=petition.pk)
     else:
         form = IntakeForm(scope=request.scope, initial=initial or {})
@@ -319,7 +349,32 @@ def intake(request):
                 "petitioner_phone": household.phone,
                 "petitioner_id_number": household.head_id_number or "",
             }
+    opening_pk = as_id(request.GET.get("mailbox_opening"))
+    if opening_pk:
+        return _mailbox_letter_intake(request, opening_pk, initial)
     return intake_page(request, initial=initial)
+
+
+def _mailbox_letter_intake(request, opening_pk: int, initial: dict):
+    """A letter found at a mailbox opening (民意信箱开箱记录), registered as a case with channel 民意信箱 and linked to
+    the opening; back to the opening's page for the next letter."""
+    from duty.models import MailboxOpening
+    from duty.services import mailbox_letter_add
+
+    opening = get_object_or_404(
+        MailboxOpening.objects.filter(request.scope.townships_q("mailbox__township")).select_related(
+            "mailbox__township"
+        ),
+        pk=opening_pk,
+    )
+    initial = {**initial, "channel": Channel.MAILBOX}
+    return intake_page(
+        request,
+        initial=initial,
+        after_register=lambda petition: mailbox_letter_add(opening, petition),
+        success_url=lambda petition: reverse("duty:opening", args=[opening.pk]),
+        extra_context={"mailbox_opening": opening},
+    )
 
 
 @login_required

@@ -25,6 +25,8 @@ Roles: reception registers, answers at the desk, submits for instruction and mer
 leaders route, decide extensions, supervise, refuse, merge, withdraw and close with a reason; handlers
 of the lead department sign, return, record progress, ask for more time and reply, assisting
 departments add notes; liaisons register cases found on visits and do revisits in their villages.
+A case first heard in a village may wait for the village (交村处理 → 待村处理): the village committee's staff or
+the village's liaisons settle it there (在村化解) or send it up to the township (上报乡镇).
 Reception and leaders do revisits too (by phone). Leaders put replied and closed cases on the public
 board (公示) and take them off again, with a reason (撤下公示); neither changes the state.
 """
@@ -34,6 +36,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -44,7 +48,7 @@ from django.utils import timezone
 from households.idcard import normalize_id_number, parse_id_number
 from households.models import Township
 from households.phones import normalize_phone
-from minqing.access import Scope, scope_for
+from minqing.access import Scope, scope_for, working_people_of
 from minqing.roles import Role
 from petitions import deadlines, identity, public
 from petitions.choices import OPEN_STATUSES, Action, Channel, Satisfaction, Status
@@ -92,6 +96,8 @@ class Transition:
     # Extra condition on the case for the button (e.g. a pending extension request to decide).
     guard: Callable[[Petition], bool] | None = None
     style: str = "primary"  # the button's Bootstrap colour
+    # False: never a button on the case page (taken elsewhere, e.g. a meeting's decision).
+    button: bool = True
 
 
 def _has_pending_extension(petition: Petition) -> bool:
@@ -120,6 +126,18 @@ def _is_not_published(petition: Petition) -> bool:
     return not _is_published(petition)
 
 
+def _has_village(petition: Petition) -> bool:
+    return petition.village_id is not None
+
+
+def _has_owner(petition: Petition) -> bool:
+    return petition.owner_id is not None
+
+
+def _has_no_owner(petition: Petition) -> bool:
+    return petition.owner_id is None
+
+
 def _states(*states: str) -> frozenset[str]:
     return frozenset(states)
 
@@ -143,6 +161,36 @@ TRANSITIONS: dict[str, Transition] = {
             _states(S.REGISTERED),
             S.AWAITING_INSTRUCTION,
             _roles(R.RECEPTION, R.LEADER, R.LIAISON),
+        ),
+        # Village triage (待村处理, domain.md "the working rhythm"): a matter first heard in a village waits for the
+        # village committee, whose staff (the committee is the lead department while it waits) or the village's
+        # liaisons settle it there (在村化解, → replied, then revisited) or send it up (上报乡镇, → 待批示).
+        Transition(
+            Action.REFER_TO_VILLAGE,
+            "交村处理",
+            _states(S.REGISTERED),
+            S.VILLAGE_TRIAGE,
+            _roles(R.RECEPTION, R.LEADER, R.LIAISON),
+            guard=_has_village,
+            style="outline-primary",
+        ),
+        Transition(
+            Action.SETTLE_IN_VILLAGE,
+            "在村化解",
+            _states(S.VILLAGE_TRIAGE),
+            S.REPLIED,
+            _roles(R.HANDLER, R.LIAISON),
+            LEAD,
+            style="success",
+        ),
+        Transition(
+            Action.SEND_UP,
+            "上报乡镇",
+            _states(S.VILLAGE_TRIAGE),
+            S.AWAITING_INSTRUCTION,
+            _roles(R.HANDLER, R.LIAISON),
+            LEAD,
+            style="outline-warning",
         ),
         Transition(Action.ROUTE, "交办", _states(S.AWAITING_INSTRUCTION), S.ASSIGNED, _roles(R.LEADER)),
         # 移交县直单位: the township hands the case up to a county-level unit, which signs, handles and replies
@@ -212,7 +260,8 @@ TRANSITIONS: dict[str, Transition] = {
             style="outline-danger",
         ),
         Transition(Action.REPLY, "答复", _states(S.IN_PROGRESS), S.REPLIED, _roles(R.HANDLER), LEAD, style="success"),
-        # → closed when satisfied or basically satisfied; back to in_progress (重办) when not.
+        # → closed when satisfied or basically satisfied; back to in_progress (重办) when not, or back to the
+        # village (village_triage) when the village settled it (在村化解).
         Transition(
             Action.REVISIT,
             "回访",
@@ -242,7 +291,7 @@ TRANSITIONS: dict[str, Transition] = {
         Transition(
             Action.MERGE,
             "合并",
-            _states(S.REGISTERED, S.AWAITING_INSTRUCTION),
+            _states(S.REGISTERED, S.VILLAGE_TRIAGE, S.AWAITING_INSTRUCTION),
             S.MERGED,
             _roles(R.LEADER, R.RECEPTION),
             style="outline-secondary",
@@ -250,9 +299,29 @@ TRANSITIONS: dict[str, Transition] = {
         Transition(
             Action.WITHDRAW,
             "撤回",
-            _states(S.REGISTERED, S.AWAITING_INSTRUCTION, S.ASSIGNED, S.IN_PROGRESS),
+            _states(S.REGISTERED, S.VILLAGE_TRIAGE, S.AWAITING_INSTRUCTION, S.ASSIGNED, S.IN_PROGRESS),
             S.WITHDRAWN,
             _roles(R.LEADER),
+            style="outline-secondary",
+        ),
+        # 领导包案: a leader of the case's township takes an open case or gives it to another leader of the township
+        # (包案), and the owner or any leader of the township hands it to another leader (移交包案). Neither moves it.
+        Transition(
+            Action.ASSIGN_OWNER,
+            "包案",
+            OPEN_STATUSES,
+            None,
+            _roles(R.LEADER),
+            guard=_has_no_owner,
+            style="outline-primary",
+        ),
+        Transition(
+            Action.TRANSFER_OWNER,
+            "移交包案",
+            OPEN_STATUSES,
+            None,
+            _roles(R.LEADER),
+            guard=_has_owner,
             style="outline-secondary",
         ),
         # 公示 (the public board): a leader approves what the public sees; no change of state. A reopened case
@@ -288,6 +357,19 @@ TRANSITIONS[Action.RECOMPUTE_DEADLINES] = Transition(
     None,
     _roles(R.ADMIN),
     style="outline-secondary",
+)
+
+# 会议研究 (issue 17) is never a button either: a meeting (民情分析会, the meetings app) decided a measure on an open
+# case without moving it, and recorded it through here so the case's history shows it (经…研究, with a link). The
+# meeting's other decisions take the actions above (交办, 移交县直单位, 督办, 在村化解, 上报乡镇) with ``decided_in``.
+TRANSITIONS[Action.MEETING_DECISION] = Transition(
+    Action.MEETING_DECISION,
+    "会议研究",
+    OPEN_STATUSES,
+    None,
+    _roles(R.LEADER, R.HANDLER, R.LIAISON),
+    LEAD,
+    button=False,
 )
 
 ACTION_LABELS = {action: t.label for action, t in TRANSITIONS.items()}
@@ -329,7 +411,7 @@ def available_actions(petition: Petition, scope: Scope) -> list[Transition]:
 
     Prefetch ``assisting_departments`` and ``extension_requests`` to keep it query-free.
     """
-    return [t for t in TRANSITIONS.values() if t.sources and can(scope, t.action, petition)]
+    return [t for t in TRANSITIONS.values() if t.sources and t.button and can(scope, t.action, petition)]
 
 
 def no_longer_applies(action: str, petition: Petition) -> str:
@@ -367,6 +449,12 @@ def _guard_message(t: Transition) -> str:
         return "该诉求已在公示栏公示。"
     if t.action == Action.UNPUBLISH:
         return "该诉求没有在公示栏公示。"
+    if t.action == Action.REFER_TO_VILLAGE:
+        return "该诉求未填写所属村，不能交村处理。"
+    if t.action == Action.ASSIGN_OWNER:
+        return "该诉求已有包案领导；如需更换，请用“移交包案”。"
+    if t.action == Action.TRANSFER_OWNER:
+        return "该诉求还没有包案领导，请先“包案”。"
     return f"当前不能{t.label}。"
 
 
@@ -388,6 +476,32 @@ def _iso(value):
 
 def _dept(department: Department | None) -> dict | None:
     return {"id": department.pk, "name": department.name} if department else None
+
+
+@dataclass(frozen=True)
+class DecidedIn:
+    """Where an action was decided: a meeting (民情分析会) of the meetings app, which passes it to the actions it
+    takes. Written into the event's ``data["decided_in"]``, which the case's history shows as 经<title>研究 with a
+    link; this app knows nothing else of meetings (the dependency points from meetings to petitions)."""
+
+    kind: str  # "meeting"
+    id: int
+    title: str
+    url: str
+
+    def as_data(self) -> dict:
+        return {"kind": self.kind, "id": self.id, "title": self.title, "url": self.url}
+
+
+def _decided(decided_in: DecidedIn | None) -> dict:
+    return {"decided_in": decided_in.as_data()} if decided_in is not None else {}
+
+
+def village_committee(village_id: int | None) -> Department | None:
+    """The village committee (村委会) of a village: the department of kind village the admin set up for it, if any."""
+    if village_id is None:
+        return None
+    return Department.objects.filter(village_id=village_id, kind=Department.Kind.VILLAGE).first()
 
 
 def _apply(
@@ -461,8 +575,24 @@ def _event(petition, action, by, *, from_status, to_status, note="", data=None) 
         note=note,
         data={k: _iso(v) for k, v in (data or {}).items()},
     )
-    transaction.on_commit(lambda: _after(event))
+    if not _replaying.get():
+        transaction.on_commit(lambda: _after(event))
     return event
+
+
+#: Set while history is replayed (the demo's past year, minqing.demo): events are recorded, nobody is told.
+_replaying: ContextVar[bool] = ContextVar("minqing_replaying_history", default=False)
+
+
+@contextmanager
+def replaying_history():
+    """Record actions that happened in the past (the demo's year): each writes its event as usual, but no side
+    effect (``_after``: notifications, settled messages) follows — nobody is told today of a reply given in May."""
+    token = _replaying.set(True)
+    try:
+        yield
+    finally:
+        _replaying.reset(token)
 
 
 def _after(event: PetitionEvent) -> None:
@@ -692,6 +822,134 @@ def petition_submit(*, petition: Petition, by, note: str = "") -> PetitionEvent:
         return _apply(t, petition, by, note=note)
 
 
+# --- Village triage (待村处理) ------------------------------------------------------------------------
+
+
+def petition_refer_to_village(*, petition: Petition, by, note: str = "") -> PetitionEvent:
+    """交村处理: registered → village_triage, for the village committee's analysis first (a liaison's case, one
+    raised on a visit, or one registered at the township with 先由村处理). The village's committee (its 村委会
+    department, when the admin set one up) becomes the lead department, so its staff see and act on the case
+    beside the village's liaisons."""
+    t, _ = _check(Action.REFER_TO_VILLAGE, petition, by)
+    committee = village_committee(petition.village_id)
+    with transaction.atomic():
+        fields, data = {"lead_department": committee}, {"department": _dept(committee)}
+        return _apply(t, petition, by, fields=fields, note=note.strip(), data=data)
+
+
+def petition_settle_in_village(
+    *,
+    petition: Petition,
+    by,
+    analysis: str,
+    measures: str,
+    settled_by: str,
+    settled_on: dt.date | None,
+    decision: str = Reply.Decision.SUPPORT,
+    delivery: str = Reply.Delivery.IN_PERSON,
+    decided_in: DecidedIn | None = None,
+) -> PetitionEvent:
+    """在村化解: after its analysis (村两委分析意见) the village settled the matter — what was done (``measures``),
+    by whom (``settled_by``, names), on which day (``settled_on``); village_triage → replied, then revisited like
+    any replied case. The settlement is the case's reply (the committee's: what was done, 支持/解释说明/不予支持 and
+    how it reached the petitioner; the analysis and the names stay internal) and marks the case
+    ``settled_in_village``, which 化解在村率 counts once the case is closed by a satisfied revisit. An unsatisfied
+    revisit sends it back to the village (``petition_revisit``)."""
+    t, _ = _check(Action.SETTLE_IN_VILLAGE, petition, by)
+    _required(analysis=analysis, measures=measures, settled_by=settled_by)
+    errors = {}
+    today = _today()
+    received = timezone.localdate(petition.received_at)
+    if settled_on is None:
+        errors["settled_on"] = "请填写化解日期。"
+    elif settled_on > today:
+        errors["settled_on"] = "化解日期不能晚于今天。"
+    elif settled_on < received:
+        errors["settled_on"] = f"化解日期不能早于受理日期（{received:%Y-%m-%d}）。"
+    if decision not in Reply.Decision.values:
+        errors["decision"] = "请选择答复结论。"
+    if delivery not in Reply.Delivery.values:
+        errors["delivery"] = "请选择送达方式。"
+    if errors:
+        raise ValidationError(errors)
+    analysis, measures, settled_by = analysis.strip(), measures.strip(), settled_by.strip()
+    now = timezone.now()
+    with transaction.atomic():
+        review_by, _ = deadlines.statutory_review_by(now)
+        event = _apply(
+            t,
+            petition,
+            by,
+            fields={
+                "replied_at": now,
+                "review_by": review_by,
+                "village_analysis": analysis,
+                "settled_in_village": True,
+            },
+            note=measures,
+            data={
+                "analysis": analysis,
+                "settled_by": settled_by,
+                "settled_on": settled_on,
+                "decision": decision,
+                "delivery": delivery,
+                "department": _dept(petition.lead_department),
+                **_decided(decided_in),
+            },
+        )
+        # The reply is what the petitioner is told (the public lookup shows it): what was done. The committee's
+        # analysis and the names of who settled it stay internal (the case and its event).
+        reply = Reply.objects.create(
+            petition=petition,
+            facts=measures,
+            decision=decision,
+            delivery=delivery,
+            department=petition.lead_department,
+            replied_by=by,
+        )
+        _set_event_data(event, reply_id=reply.pk)
+    return event
+
+
+def petition_send_up(*, petition: Petition, by, analysis: str, decided_in: DecidedIn | None = None) -> PetitionEvent:
+    """上报乡镇: the village cannot settle the matter; with its analysis (村两委分析意见) it goes to the township
+    leaders' 待批示 (village_triage → awaiting_instruction), where the analysis is shown beside the case. The
+    committee stops being the lead department (the leader routes anew) and ``settled_in_village`` is cleared."""
+    t, _ = _check(Action.SEND_UP, petition, by)
+    _required(analysis=analysis)
+    analysis = analysis.strip()
+    department = petition.lead_department
+    with transaction.atomic():
+        return _apply(
+            t,
+            petition,
+            by,
+            fields={"village_analysis": analysis, "settled_in_village": False, "lead_department": None},
+            note=analysis,
+            data={"department": _dept(department), **_decided(decided_in)},
+        )
+
+
+def petition_meeting_decision(
+    *, petition: Petition, by, measure: str, owner: str, due_on: dt.date, decided_in: DecidedIn
+) -> PetitionEvent:
+    """会议研究: a meeting decided a measure on an open case (who is responsible, by when) without moving it; no
+    change of state. Taken only by the meetings app (never a button), by a leader of the case's township, a
+    handler of its lead department or a liaison of its village."""
+    t, _ = _check(Action.MEETING_DECISION, petition, by)
+    _required(measure=measure, owner=owner)
+    if due_on is None:
+        raise ValidationError({"due_on": "请填写完成期限。"})
+    with transaction.atomic():
+        return _apply(
+            t,
+            petition,
+            by,
+            note=measure.strip(),
+            data={"owner": owner.strip(), "due_on": due_on, **_decided(decided_in)},
+        )
+
+
 # --- Instruction and routing -----------------------------------------------------------------------
 
 
@@ -703,6 +961,7 @@ def petition_route(
     lead_department: Department,
     assisting_departments: Iterable[Department] = (),
     reply_by: dt.date | None = None,
+    decided_in: DecidedIn | None = None,
 ) -> PetitionEvent:
     """交办 (instruct and route): awaiting_instruction → assigned, to departments of the case's township.
 
@@ -718,11 +977,17 @@ def petition_route(
         errors["assisting_departments"] = "协办单位须为本乡镇的单位。"
     if errors:
         raise ValidationError(errors)
-    return _route(t, petition, by, instruction, lead_department, list(assisting_departments), reply_by)
+    return _route(t, petition, by, instruction, lead_department, list(assisting_departments), reply_by, decided_in)
 
 
 def petition_hand_up(
-    *, petition: Petition, by, instruction: str, lead_department: Department, reply_by: dt.date | None = None
+    *,
+    petition: Petition,
+    by,
+    instruction: str,
+    lead_department: Department,
+    reply_by: dt.date | None = None,
+    decided_in: DecidedIn | None = None,
 ) -> PetitionEvent:
     """移交县直单位: awaiting_instruction → assigned to a county-level unit (县直单位), with the leader's
     instruction and the same deadlines as routing. The unit's staff sign, handle and reply; the case stays
@@ -730,10 +995,10 @@ def petition_hand_up(
     t, _ = _check(Action.HAND_UP, petition, by)
     if lead_department is not None and lead_department.kind != Department.Kind.COUNTY:
         raise ValidationError({"lead_department": "请选择县直单位。"})
-    return _route(t, petition, by, instruction, lead_department, [], reply_by)
+    return _route(t, petition, by, instruction, lead_department, [], reply_by, decided_in)
 
 
-def _route(t, petition, by, instruction, lead_department, assisting, reply_by) -> PetitionEvent:
+def _route(t, petition, by, instruction, lead_department, assisting, reply_by, decided_in=None) -> PetitionEvent:
     _required(instruction=instruction)
     if lead_department is None:
         raise ValidationError({"lead_department": "请选择牵头单位。"})
@@ -774,6 +1039,7 @@ def _route(t, petition, by, instruction, lead_department, assisting, reply_by) -
                 "reply_by": reply_by,
                 "reply_working_days": reply_days,
                 "provisional": fields["deadline_provisional"],
+                **_decided(decided_in),
             },
         )
         petition.assisting_departments.set(assisting)
@@ -977,7 +1243,9 @@ def petition_revisit(
     note: str = "",
 ) -> PetitionEvent:
     """回访: replied → closed (满意 / 基本满意), or back to in_progress (不满意, 重办) with ``reopen_count`` + 1
-    and a new reply deadline (the case's reply working days from today).
+    and a new reply deadline (the case's reply working days from today). A case settled in the village (在村化解)
+    that the petitioner is not satisfied with goes back to the village instead (village_triage, no deadline): the
+    committee analyses it again and settles it anew or sends it up.
 
     Called by the visits app's revisit service: ``satisfaction`` is a ``petitions.models.Satisfaction``
     value ("satisfied", "basically_satisfied", "unsatisfied"), ``method`` a free label (e.g. "电话", "上门").
@@ -988,7 +1256,11 @@ def petition_revisit(
         raise ValidationError({"satisfaction": "请选择满意度。"})
     now = timezone.now()
     data = {"solved": bool(solved), "satisfaction": satisfaction, "method": method}
-    if satisfaction == Satisfaction.UNSATISFIED:
+    if satisfaction == Satisfaction.UNSATISFIED and petition.settled_in_village:
+        to_status = Status.VILLAGE_TRIAGE
+        fields = {"reopen_count": petition.reopen_count + 1}
+        data.update(reopened=True, back_to_village=True)
+    elif satisfaction == Satisfaction.UNSATISFIED:
         days = petition.reply_working_days
         if days is None:
             days = petition.category.limits_in(petition.township_id).reply_working_days
@@ -1006,7 +1278,7 @@ def petition_revisit(
         data["reopened"] = False
     with transaction.atomic():
         event = _apply(t, petition, by, to_status=to_status, fields=fields, note=note.strip(), data=data)
-        if to_status == Status.IN_PROGRESS:
+        if to_status != Status.CLOSED:
             _take_off_board_when_reopened(petition, by, now)
     return event
 
@@ -1047,15 +1319,90 @@ def petition_close_with_reason(*, petition: Petition, by, reason: str) -> Petiti
         return _apply(t, petition, by, fields=fields, note=reason.strip())
 
 
-def petition_supervise(*, petition: Petition, by, note: str) -> PetitionEvent:
+def petition_supervise(*, petition: Petition, by, note: str, decided_in: DecidedIn | None = None) -> PetitionEvent:
     """督办: a leader's supervision notice on any open case; no change of state."""
     t, _ = _check(Action.SUPERVISE, petition, by)
     _required(note=note)
     with transaction.atomic():
-        event = _apply(t, petition, by, fields={"supervised": True}, note=note.strip())
+        event = _apply(t, petition, by, fields={"supervised": True}, note=note.strip(), data=_decided(decided_in))
         notice = SupervisionNotice.objects.create(petition=petition, created_by=by, note=note.strip())
         _set_event_data(event, supervision_notice_id=notice.pk)
     return event
+
+
+# --- 领导包案 ---------------------------------------------------------------------------------------
+
+
+def _user(user) -> dict:
+    return {"id": user.pk, "name": _actor_name(user)}
+
+
+def _check_owner(petition: Petition, owner, plan: str, team: Iterable, due: dt.date | None) -> list:
+    """The owner, plan, team and target date of an owned case, checked; raises ValidationError by field."""
+    errors = {}
+    if owner is None:
+        errors["owner"] = "请选择包案领导。"
+    elif not scope_for(owner).may_own_case(petition.township_id):
+        errors["owner"] = "包案领导须为本乡镇的领导。"
+    if not str(plan or "").strip():
+        errors["plan"] = "请填写包案方案。"
+    if due is None:
+        errors["due"] = "请填写目标日期。"
+    elif due < _today():
+        errors["due"] = "目标日期不能早于今天。"
+    team = [member for member in team if owner is None or member.pk != owner.pk]
+    people = working_people_of(petition.township_id).filter(pk__in=[m.pk for m in team])
+    allowed = set(people.values_list("pk", flat=True))
+    if outsiders := [m for m in team if m.pk not in allowed]:
+        names = "、".join(_actor_name(m) for m in outsiders)
+        errors["team"] = f"{names}不在本乡镇工作，不能加入工作专班。"
+    if errors:
+        raise ValidationError(errors)
+    return team
+
+
+def _own(t, petition, by, owner, plan, team, due, *, note="", extra=None) -> PetitionEvent:
+    team = _check_owner(petition, owner, plan, team, due)
+    fields = {"owner": owner, "owner_plan": plan.strip(), "owner_due": due}
+    data = {"owner": _user(owner), "plan": plan.strip(), "team": [_user(m) for m in team], "due": due, **(extra or {})}
+    with transaction.atomic():
+        event = _apply(t, petition, by, fields=fields, note=note.strip() or plan.strip(), data=data)
+        petition.owner_team.set(team)
+    return event
+
+
+def petition_assign_owner(
+    *,
+    petition: Petition,
+    by,
+    owner,
+    plan: str,
+    due: dt.date | None,
+    team: Iterable = (),
+    decided_in: DecidedIn | None = None,
+) -> PetitionEvent:
+    """包案: a leader of the case's township takes the case (``owner=by``) or gives it to another of its leaders,
+    with the plan (方案), the working team (工作专班) and the target date. The state does not change; the owner
+    gets the case's reminders and supervision notices from now on."""
+    t, _ = _check(Action.ASSIGN_OWNER, petition, by)
+    return _own(t, petition, by, owner, plan, list(team), due, extra=_decided(decided_in))
+
+
+def petition_transfer_owner(
+    *, petition: Petition, by, owner, reason: str, plan: str, due: dt.date | None, team: Iterable = ()
+) -> PetitionEvent:
+    """移交包案: the owner (or another leader of the township) hands the case to another leader, with a reason;
+    the plan, team and date are confirmed or changed on the way."""
+    t, _ = _check(Action.TRANSFER_OWNER, petition, by)
+    errors = {}
+    if not str(reason or "").strip():
+        errors["reason"] = "请填写移交理由。"
+    if owner is not None and owner.pk == petition.owner_id:
+        errors["owner"] = "请选择另一位领导。"
+    if errors:
+        raise ValidationError(errors)
+    previous = petition.owner
+    return _own(t, petition, by, owner, plan, list(team), due, note=reason, extra={"previous_owner": _user(previous)})
 
 
 # --- Side exits -----------------------------------------------------------------------------------

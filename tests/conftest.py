@@ -7,6 +7,8 @@ Personas are the demo accounts' shapes: reception, leader, handler_minzheng (民
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
 
 import pytest
@@ -23,6 +25,20 @@ def is_postgres() -> bool:
     from django.db import connection
 
     return connection.vendor == "postgresql"
+
+
+def explain(queryset, **settings) -> str:
+    """PostgreSQL's plan for ``queryset`` with the planner ``settings`` given (``enable_seqscan="off"``: reading
+    the whole table becomes its last resort, so an index it can use shows up in the plan). Inside the test's
+    transaction: the settings end with it."""
+    from django.db import connection
+
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        for name, value in settings.items():
+            cursor.execute(f"SET LOCAL {name} = {value}")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 requires_postgres = pytest.mark.skipif(
@@ -58,6 +74,29 @@ def _celery_eager():
     app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = old
+
+
+@contextlib.contextmanager
+def real_worker(**options):
+    """A Celery worker in a thread of this process (celery.contrib.testing), eager off while it runs.
+
+    The embedded worker sets up Celery's logging: the root logger at level ERROR without its handlers. Left so,
+    every later test in this process that looks for a warning in ``caplog`` finds none; both are put back."""
+    from celery.contrib.testing.worker import start_worker
+
+    from minqing.celery import app
+
+    root = logging.getLogger()
+    level, handlers = root.level, list(root.handlers)
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, **options) as worker:
+            yield worker
+    finally:
+        app.conf.task_always_eager = eager
+        root.setLevel(level)
+        root.handlers[:] = handlers
 
 
 #: A Redis address where nothing listens.

@@ -68,6 +68,39 @@ def seed_sample(log) -> None:
     made = _visits(users)
     cases = _cases_from_visits(users, made)
     log(f"示例走访：{made['count']} 次（含夜访、座谈会、代表联系选民），由走访登记诉求 {cases} 件并回访")
+    log(f"民情联系卡月报：{_contact_reports(users)}")
+
+
+def _contact_reports(users) -> str:
+    """Last month's reports of the demo cadres (民情联系卡月报): drafted from their visits; 陈秀英 (liaison) submitted
+    hers on the 2nd with a special report, 刘强 (liaison2) has not yet."""
+    from visits.models import ContactReport
+    from visits.querysets import Month
+    from visits.reports import contact_report_submit, contact_reports_build, special_report_add
+
+    month = Month.current().previous()
+    made = contact_reports_build(month)
+    report = ContactReport.objects.filter(cadre=users["liaison"], month=month.start.date()).first()
+    if report is not None and report.status == ContactReport.Status.DRAFT:
+        special_report_add(
+            report=report,
+            by=users["liaison"],
+            title="和平村三组村道雨后塌方",
+            content="三组至四组村道约20米路基塌方，影响12户出行，需乡里协调交通、自规部门修复。",
+            proposal="列入本月党政联席分析会研究。",
+        )
+        on_the_2nd = timezone.make_aware(dt.datetime(month.next().year, month.next().month, 2, 10))
+        contact_report_submit(
+            report=report,
+            by=users["liaison"],
+            texts={
+                "summary": "联系户总体稳定，反映集中在低保认定和村道维修。",
+                "settled_note": "当场解答政策咨询，调解邻里纠纷1起。",
+                "suggestions": "建议加快三组村道修复。",
+            },
+            now=min(on_the_2nd, timezone.now()),
+        )
+    return f"{month.label}生成草稿 {made} 份"
 
 
 def _profiles(users) -> None:
@@ -150,16 +183,23 @@ def _visits(users) -> dict:
         for n, household in enumerate(contacts):
             when = moments[n] if n < this_month else _last_month(month_start, n)
             kind = Visit.Kind.CHAT if n % 4 == 3 else Visit.Kind.HOME_VISIT
-            visit(cadre, village, [household], when, kind=kind, needs_follow_up=n % 5 == 0)
+            visit(
+                cadre,
+                village,
+                [household],
+                when,
+                kind=kind,
+                follow_ups=("跟进落实走访中反映的问题",) if n % 5 == 0 else (),
+            )
     # A 1+2+N night visit in 新发村: the leader, two duty cadres and the village's liaison.
     if "新发村" in villages:
         homes = list(Household.objects.filter(village=villages["新发村"]).order_by("household_no")[:3])
         night = timezone.localtime(now - dt.timedelta(days=1)).replace(hour=20, minute=30, second=0, microsecond=0)
         visit(
             leader, villages["新发村"], homes, night, kind=Visit.Kind.NIGHT_VISIT,
-            participants=[leader, reception, users["handler"], liaison],
+            participants=[(leader, "lead"), (reception, "duty"), (users["handler"], "duty"), (liaison, "village")],
             heard="夜访三户：反映通组路硬化、危房改造进度和低保评定。", done="现场答复了通组路计划，其余登记转办。",
-            needs_follow_up=True,
+            follow_ups=("通组路硬化方案报乡城建办", "危房改造进度向住建部门了解后答复"),
         )  # fmt: skip
     # A village forum (座谈会) in 和平村, no particular household.
     if "和平村" in villages:
@@ -177,6 +217,21 @@ def _visits(users) -> dict:
                 liaison2, villages["大井村"], [voter], start + step * n, kind=Visit.Kind.DEPUTY_CONTACT,
                 heard="代表联系选民：听取对村务公开、惠民政策落实的意见。", done="",
             )  # fmt: skip
+    # Through the year: each of the twelve months before last, the contact cadres' rounds in 和平村 and 大井村, each
+    # visit recorded at its own time (minqing.demo.demo_clock).
+    from minqing.demo import at_work, demo_clock
+
+    for back in range(2, 13):
+        first = (month_start.date().replace(day=1) - dt.timedelta(days=28 * back)).replace(day=1)
+        for cadre, village_name, count in ((liaison, "和平村", 3), (liaison2, "大井村", 2)):
+            village = villages.get(village_name)
+            if village is None:
+                continue
+            contacts = list(Household.objects.filter(village=village, contact_cadre=cadre).order_by("household_no"))
+            for k in range(min(count, len(contacts))):
+                when = at_work(first + dt.timedelta(days=3 + 8 * k), 9 + k * 2, 10)
+                with demo_clock(when + dt.timedelta(minutes=30)):
+                    visit(cadre, village, [contacts[(back * count + k) % len(contacts)]], when, done=None)
     return made
 
 
@@ -191,6 +246,7 @@ CASES = [
 
 def _cases_from_visits(users, made) -> int:
     """Cases opened from visits (channel 走访), taken through the pipeline and revisited."""
+    from minqing.demo import demo_clock
     from petitions import workflow
     from petitions.intake import petition_intake
     from petitions.models import Category, Channel, Department, Reply
@@ -217,50 +273,60 @@ def _cases_from_visits(users, made) -> int:
             continue
         household = visit.households.order_by("household_no").first()
         liaison = users["liaison2"] if village_name == "大井村" else users["liaison"]
-        petition = petition_intake(
-            by=liaison,
-            data={
-                "channel": Channel.DOOR_VISIT,
-                "received_at": visit.visited_at,
-                "petitioner_name": household.head_name,
-                "petitioner_phone": household.phone,
-                "petitioner_id_number": "",
-                "household": household,
-                "village": visit.village,
-                "category": category,
-                "summary": summary,
-                "content": f"{summary}。{visit.heard}",
-            },
-            after_register=lambda p, visit=visit, liaison=liaison: visit_link_petition(
-                visit=visit, petition=p, by=liaison
-            ),
-        )
-        workflow.petition_submit(petition=petition, by=liaison)
-        workflow.petition_route(
-            petition=petition, by=leader, instruction="请牵头核实，按期答复。", lead_department=lead
-        )
-        workflow.petition_sign(petition=petition, by=handler)
-        workflow.petition_reply(
-            petition=petition,
-            by=handler,
-            facts="经现场核实，情况属实。",
-            decision=Reply.Decision.SUPPORT,
-            content="已安排处理，并告知诉求人。",
-            delivery=Reply.Delivery.PHONE,
-        )
+        # Each step at its own time (minqing.demo.demo_clock): from the visit up to an hour ago.
+        gap = max((timezone.now() - dt.timedelta(hours=1) - visit.visited_at) / 8, dt.timedelta(minutes=5))
+        times = iter(visit.visited_at + gap * k for k in range(1, 20))
+        with demo_clock(visit.visited_at + gap / 2):
+            petition = petition_intake(
+                by=liaison,
+                data={
+                    "channel": Channel.DOOR_VISIT,
+                    "received_at": visit.visited_at,
+                    "petitioner_name": household.head_name,
+                    "petitioner_phone": household.phone,
+                    "petitioner_id_number": "",
+                    "household": household,
+                    "village": visit.village,
+                    "category": category,
+                    "summary": summary,
+                    "content": f"{summary}。{visit.heard}",
+                },
+                after_register=lambda p, visit=visit, liaison=liaison: visit_link_petition(
+                    visit=visit, petition=p, by=liaison
+                ),
+            )
+        with demo_clock(next(times)):
+            workflow.petition_submit(petition=petition, by=liaison)
+        with demo_clock(next(times)):
+            workflow.petition_route(
+                petition=petition, by=leader, instruction="请牵头核实，按期答复。", lead_department=lead
+            )
+        with demo_clock(next(times)):
+            workflow.petition_sign(petition=petition, by=handler)
+        with demo_clock(next(times)):
+            workflow.petition_reply(
+                petition=petition,
+                by=handler,
+                facts="经现场核实，情况属实。",
+                decision=Reply.Decision.SUPPORT,
+                content="已安排处理，并告知诉求人。",
+                delivery=Reply.Delivery.PHONE,
+            )
         reviser = reception if village_name == "大井村" else liaison
         if outcome == "unreached":
             for method in (Revisit.Method.PHONE, Revisit.Method.PHONE, Revisit.Method.DOOR):
-                revisit_record(petition=petition, by=reviser, method=method, reached=False, comment="电话无人接听")
+                with demo_clock(next(times)):
+                    revisit_record(petition=petition, by=reviser, method=method, reached=False, comment="电话无人接听")
         else:
-            revisit_record(
-                petition=petition,
-                by=reviser,
-                method=Revisit.Method.DOOR if outcome == "unsatisfied" else Revisit.Method.PHONE,
-                reached=True,
-                solved=outcome != "unsatisfied",
-                satisfaction=outcome,
-                comment="评定结果没有公示，不认可。" if outcome == "unsatisfied" else "问题已解决，谢谢。",
-            )
+            with demo_clock(next(times)):
+                revisit_record(
+                    petition=petition,
+                    by=reviser,
+                    method=Revisit.Method.DOOR if outcome == "unsatisfied" else Revisit.Method.PHONE,
+                    reached=True,
+                    solved=outcome != "unsatisfied",
+                    satisfaction=outcome,
+                    comment="评定结果没有公示，不认可。" if outcome == "unsatisfied" else "问题已解决，谢谢。",
+                )
         count += 1
     return count

@@ -12,7 +12,7 @@ from django.http import QueryDict
 
 from households.models import Household, Village
 from minqing.filters import chosen_village, follow_village
-from minqing.widgets import FastSelect
+from minqing.widgets import FastDateInput, FastSelect, FastTextInput
 from petitions.models import Petition
 from visits.models import Visit
 from visits.services import UNREACHED_LIMIT
@@ -57,9 +57,11 @@ class VisitFilterForm(InlineFilterForm):
 
 class VisitFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label="搜索", method="search", widget=forms.TextInput(attrs={"placeholder": "户主、户号、内容"})
+        label="搜索", method="search", widget=FastTextInput(attrs={"placeholder": "户主、户号、内容"})
     )
-    kind = django_filters.ChoiceFilter(label="走访方式", choices=Visit.Kind.choices, empty_label="全部方式")
+    kind = django_filters.ChoiceFilter(
+        label="走访方式", choices=Visit.Kind.choices, empty_label="全部方式", widget=FastSelect
+    )
     village = django_filters.ModelChoiceFilter(
         label="村", queryset=scoped_villages, widget=FastSelect, empty_label="全部村"
     )
@@ -67,17 +69,13 @@ class VisitFilter(django_filters.FilterSet):
         label="起始日期",
         field_name="visited_at",
         lookup_expr="date__gte",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=FastDateInput,
     )
     date_to = django_filters.DateFilter(
         label="截止日期",
         field_name="visited_at",
         lookup_expr="date__lte",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    needs_follow_up = django_filters.BooleanFilter(
-        label="需要跟进",
-        widget=forms.Select(choices=[("", "全部"), ("true", "需要跟进"), ("false", "无需跟进")]),
+        widget=FastDateInput,
     )
     participant = django_filters.ModelChoiceFilter(
         label="走访人员", field_name="participants", queryset=staff, widget=FastSelect, empty_label="全部人员"
@@ -134,7 +132,7 @@ class ContactFilter(django_filters.FilterSet):
     unvisited = django_filters.BooleanFilter(
         label="本月走访",
         method="filter_unvisited",
-        widget=forms.Select(choices=[("", "全部"), ("true", "本月未走访"), ("false", "本月已走访")]),
+        widget=FastSelect(choices=[("", "全部"), ("true", "本月未走访"), ("false", "本月已走访")]),
     )
 
     class Meta:
@@ -165,7 +163,7 @@ class RevisitFilter(django_filters.FilterSet):
     unreachable = django_filters.BooleanFilter(
         label="联系情况",
         method="filter_unreachable",
-        widget=forms.Select(choices=[("", "全部"), ("true", "三次未联系上")]),
+        widget=FastSelect(choices=[("", "全部"), ("true", "三次未联系上")]),
     )
 
     class Meta:

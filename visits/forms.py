@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import uuid
 
-from crispy_bootstrap5.bootstrap5 import Switch
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Field, Layout
+from crispy_forms.layout import HTML, Div, Field, Layout
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Case, IntegerField, Max, Q, Value, When
 from django.utils import timezone
 
 from households.models import Household, Village
-from minqing.access import Scope
+from minqing.access import Scope, leaders_of, working_people_of
 from minqing.filters import as_id
 from minqing.roles import Role
+from minqing.widgets import PeopleChoiceField, PersonChoiceField
 from petitions.models import Satisfaction
-from visits.models import Revisit, Visit
+from visits.models import ContactReport, Revisit, SpecialReport, Visit, VisitParticipant
 from visits.services import visit_problems
 
 
@@ -51,19 +52,29 @@ class HouseholdPicker(forms.Widget):
         return context
 
 
-class UserChoiceField(forms.ModelMultipleChoiceField):
-    def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.get_username()
-
-
 def staff_users():
-    """Everyone who may go on a visit: active users with a role."""
+    """Everyone who may have gone on a visit (the visit list's filter): active users with a role."""
     return (
         get_user_model()
         .objects.filter(is_active=True, groups__name__in=Role.values)
         .distinct()
         .order_by("first_name", "username")
     )
+
+
+def visit_people(scope: Scope):
+    """Who may go on a visit the scope records (minqing.access.working_people_of its townships), the liaisons of the
+    scope's own villages first."""
+    mine = Q(liaison_villages__in=scope.village_ids) if scope.village_ids else Q(pk__in=[])
+    return (
+        working_people_of(scope.township_ids)
+        .annotate(mine=Max(Case(When(mine, then=Value(1)), default=Value(0), output_field=IntegerField())))
+        .order_by("-mine", "first_name", "username")
+    )
+
+
+class PeoplePicker(forms.CheckboxSelectMultiple):
+    """Tap-to-pick people on a phone: each name a toggle chip (the layout wraps it in .people-picker, visits.css)."""
 
 
 def villages_for(scope: Scope):
@@ -82,18 +93,45 @@ class VisitForm(forms.ModelForm):
         help_text="输入户主姓名、户号或电话查找；可选多户。",
         error_messages={"invalid_choice": "所选农户不存在或不在您的联系范围内。"},
     )
-    participants = UserChoiceField(
-        label="走访人员",
+    # The people who went, by role (VisitParticipant.Role). Nobody chosen: the recorder went.
+    lead = PersonChoiceField(
+        label="带队领导",
         queryset=get_user_model().objects.none(),
         required=False,
-        help_text="夜访“1+2+N”：带队领导、值班干部和村干部都选上；不选则为本人。",
+        widget=forms.RadioSelect,
+        empty_label="无",
+    )
+    duty_cadres = PeopleChoiceField(
+        label="值班干部", queryset=get_user_model().objects.none(), required=False, widget=PeoplePicker
+    )
+    village_cadres = PeopleChoiceField(
+        label="村干部", queryset=get_user_model().objects.none(), required=False, widget=PeoplePicker
+    )
+    others = PeopleChoiceField(
+        label="其他人员", queryset=get_user_model().objects.none(), required=False, widget=PeoplePicker
+    )
+    # 需要跟进的事项: each line becomes an item of the checklist (lists.Item), owned by the recorder.
+    follow_ups = forms.CharField(
+        label="需要跟进的事项",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "每行一项，例如：协调修复组道路灯"}),
+        help_text="每行一项，登记后进入“我的清单”，完成后销号。",
+    )
+    follow_up_due = forms.DateField(
+        label="跟进事项完成时限",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="不填则为走访日期后7天。",
+        error_messages={"invalid": "请填写正确的日期。"},
     )
     # The browser's idempotency key; not a model field of the form, so no uniqueness check here.
     client_key = forms.UUIDField(required=False, widget=forms.HiddenInput)
 
     class Meta:
         model = Visit
-        fields = ["kind", "households", "village", "visited_at", "heard", "done_on_spot", "needs_follow_up"]
+        fields = [
+            "kind", "households", "village", "visited_at", "heard", "done_on_spot", "sweep", "head_count",
+        ]  # fmt: skip
         widgets = {
             "kind": forms.RadioSelect,
             "visited_at": forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -105,6 +143,7 @@ class VisitForm(forms.ModelForm):
             "village": {"required": "请选择村。", "invalid_choice": "请从列表中选择您所联系的村。"},
             "visited_at": {"required": "请填写走访时间。", "invalid": "请填写正确的日期和时间。"},
             "kind": {"required": "请选择走访方式。"},
+            "head_count": {"invalid": "人次须为正整数。", "min_value": "人次须为正整数。"},
         }
 
     def __init__(self, *args, scope: Scope, user, **kwargs):
@@ -121,17 +160,36 @@ class VisitForm(forms.ModelForm):
             if scope.is_liaison
             else Household.objects.none()
         )
-        self.fields["participants"].queryset = staff_users()
-        self.fields["participants"].widget.attrs["size"] = 5
+        people = visit_people(scope)
+        self.fields["lead"].queryset = leaders_of(scope.township_ids)
+        for name in ("duty_cadres", "village_cadres", "others"):
+            self.fields[name].queryset = people
+        self.fields["village_cadres"].queryset = people.filter(groups__name=Role.LIAISON)
+        from lists.models import Sweep
+
+        self.fields["sweep"].queryset = Sweep.objects.filter(
+            scope.townships_q("township"), status=Sweep.Status.OPEN
+        ).order_by("-starts_on")
+        self.fields["sweep"].empty_label = "不属于排查"
+        self.fields["sweep"].required = False
+        self.fields["head_count"].required = False
+        self.fields["head_count"].help_text = "见到的群众人数（人次），不填按走访人员人数计；座谈会按实到人数填。"
         self.fields["visited_at"].widget.attrs["max"] = timezone.localtime().strftime("%Y-%m-%dT23:59")
         if not self.instance.pk and not self.is_bound:
+            self.initial["head_count"] = None  # empty: as many as went
             self.initial.setdefault("visited_at", timezone.localtime().replace(second=0, microsecond=0))
-            self.initial.setdefault("participants", [user.pk])
+            team = self._my_role(scope, user)
+            if self.initial.get("kind") == Visit.Kind.NIGHT_VISIT:
+                team = self._tonights_team(scope) or team
+            self.initial.update(self._team_initial(team))
             self.initial.setdefault("client_key", uuid.uuid4())
             if len(scope.village_ids) == 1 and not scope.is_center:
                 self.initial.setdefault("village", next(iter(scope.village_ids)))
         if self.instance.pk:
             del self.fields["client_key"]
+            if not self.is_bound:
+                team = [(m.user_id, m.role) for m in self.instance.team.all()]
+                self.initial.update(self._team_initial(team))
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.layout = Layout(
@@ -141,19 +199,81 @@ class VisitForm(forms.ModelForm):
             "visited_at",
             "heard",
             "done_on_spot",
-            Switch("needs_follow_up"),
-            "participants",
+            "follow_ups",
+            "follow_up_due",
+            "sweep",
+            "head_count",
+            HTML(
+                '<h2 class="h6 mt-3">走访人员 <small class="text-muted">夜访“1+2+N”：1名带队领导、2名以上值班干部、'
+                "N名村干部；不选则为本人</small></h2>"
+            ),
+            *(Field(f, wrapper_class="people-picker") for f in ("lead", "duty_cadres", "village_cadres", "others")),
             *(["client_key"] if "client_key" in self.fields else []),
         )
 
+    @staticmethod
+    def _my_role(scope: Scope, user) -> list[tuple]:
+        """The recorder on a new visit, in the role they most likely went in."""
+        if scope.is_leader:
+            return [(user.pk, VisitParticipant.Role.LEAD)]
+        if scope.is_liaison:
+            return [(user.pk, VisitParticipant.Role.VILLAGE)]
+        return [(user.pk, VisitParticipant.Role.DUTY)]
+
+    @staticmethod
+    def _tonights_team(scope: Scope) -> list[tuple]:
+        """A night visit starts from tonight's rota (duty.rota): the day's 带班领导 leads, the 夜访值班 cadres go."""
+        if len(scope.township_ids) != 1:
+            return []
+        from duty import rota
+        from duty.models import Post
+
+        township, today, R = next(iter(scope.township_ids)), timezone.localdate(), VisitParticipant.Role
+        lead = rota.leader_on_duty(township, today)
+        team = [(lead.pk, R.LEAD)] if lead else []
+        return team + [(u.pk, R.DUTY) for u in rota.on_duty(township, today, Post.NIGHT) if lead is None or u != lead]
+
+    @staticmethod
+    def _team_initial(team: list[tuple]) -> dict:
+        R = VisitParticipant.Role
+        by_role = {role: [pk for pk, r in team if r == role] for role in R.values}
+        return {
+            "lead": next(iter(by_role[R.LEAD]), None),
+            "duty_cadres": by_role[R.DUTY],
+            "village_cadres": by_role[R.VILLAGE],
+            "others": by_role[R.OTHER] + by_role[R.LEAD][1:],
+        }
+
+    def team(self) -> list[tuple]:
+        """The people chosen, as (user, role) pairs."""
+        data, R = self.cleaned_data, VisitParticipant.Role
+        team = [(data["lead"], R.LEAD)] if data.get("lead") else []
+        team += [(u, R.DUTY) for u in data.get("duty_cadres") or []]
+        team += [(u, R.VILLAGE) for u in data.get("village_cadres") or []]
+        team += [(u, R.OTHER) for u in data.get("others") or []]
+        return team
+
     def clean(self):
         cleaned = super().clean()
+        if not self.errors:
+            seen: dict[int, str] = {}
+            for user, role in self.team():
+                if user.pk in seen:
+                    name = user.get_full_name() or user.get_username()
+                    field = {"duty": "duty_cadres", "village": "village_cadres", "other": "others"}[role]
+                    self.add_error(field, f"{name}已选为{seen[user.pk]}，同一人只能担任一个角色。")
+                seen.setdefault(user.pk, VisitParticipant.Role(role).label)
+        due, visited = cleaned.get("follow_up_due"), cleaned.get("visited_at")
+        if due and visited and due < timezone.localtime(visited).date():
+            self.add_error("follow_up_due", "完成时限不能早于发现日期（走访日期）。")
         problems = visit_problems(
             scope=self.scope,
             kind=cleaned.get("kind"),
             village=cleaned.get("village"),
             households=cleaned.get("households") or [],
             visited_at=cleaned.get("visited_at"),
+            head_count=cleaned.get("head_count"),
+            people=len(self.team()) if not self.errors else 0,
         )
         for field, message in problems.items():
             if field not in self.errors:
@@ -167,10 +287,13 @@ class VisitForm(forms.ModelForm):
             "visited_at": data["visited_at"],
             "village": data["village"],
             "households": data["households"],
-            "participants": data["participants"],
+            "participants": self.team(),
             "heard": data["heard"],
             "done_on_spot": data["done_on_spot"],
-            "needs_follow_up": data["needs_follow_up"],
+            "follow_ups": (data.get("follow_ups") or "").splitlines(),
+            "follow_up_due": data.get("follow_up_due"),
+            "sweep": data.get("sweep"),
+            "head_count": data.get("head_count"),
         }
 
 
@@ -267,5 +390,54 @@ class CloseUnreachableForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+# --- The monthly report (民情联系卡月报) ---------------------------------------------------------------------------
+
+
+class ContactReportForm(forms.ModelForm):
+    """The cadre's own words on the report; after the 3rd a change needs a reason (更正说明)."""
+
+    late_reason = forms.CharField(
+        label="更正说明",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="已过3日报送期限的月报已锁定，更正须说明理由，并留存记录。",
+    )
+
+    class Meta:
+        model = ContactReport
+        fields = ["summary", "settled_note", "suggestions"]
+        widgets = {
+            "summary": forms.Textarea(attrs={"rows": 4, "placeholder": "本月联系户反映的主要情况"}),
+            "settled_note": forms.Textarea(attrs={"rows": 3, "placeholder": "当场解答、调解、办理的情况"}),
+            "suggestions": forms.Textarea(attrs={"rows": 3, "placeholder": "对乡镇工作的意见建议"}),
+        }
+
+    def __init__(self, *args, locked: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not locked:
+            del self.fields["late_reason"]
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class SpecialReportForm(forms.ModelForm):
+    class Meta:
+        model = SpecialReport
+        fields = ["title", "content", "proposal"]
+        widgets = {
+            "content": forms.Textarea(attrs={"rows": 3, "placeholder": "超出本人职权、需要乡镇研究解决的情况"}),
+            "proposal": forms.Textarea(attrs={"rows": 2, "placeholder": "处理建议（可不填）"}),
+        }
+        error_messages = {
+            "title": {"required": "请填写专题报告标题。"},
+            "content": {"required": "请填写专题报告的情况。"},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="special", **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False

@@ -98,16 +98,41 @@ class VisitQuerySet(models.QuerySet):
 
     def with_list_data(self):
         Household = apps.get_model("households", "Household")
-        return self.select_related("village", "created_by").prefetch_related(
-            models.Prefetch("households", queryset=Household.objects.only("pk", "household_no", "head_name")),
-            models.Prefetch("participants", queryset=get_user_model().objects.order_by("pk")),
+        Item = apps.get_model("lists", "Item")
+        pending = (
+            Item.objects.filter(visit=models.OuterRef("pk"), status__in=Item.PENDING)
+            .values("visit")
+            .annotate(n=models.Count("pk"))
+            .values("n")
+        )
+        return (
+            self.select_related("village", "created_by")
+            .annotate(pending_items=Coalesce(models.Subquery(pending), 0))
+            .prefetch_related(
+                models.Prefetch("households", queryset=Household.objects.only("pk", "household_no", "head_name")),
+                models.Prefetch("participants", queryset=get_user_model().objects.order_by("pk")),
+            )
         )
 
     def with_detail_data(self):
         Household = apps.get_model("households", "Household")
-        return self.select_related("village", "created_by").prefetch_related(
+        return self.select_related("village", "created_by", "sweep").prefetch_related(
+            "items",
             models.Prefetch("households", queryset=Household.objects.select_related("village", "group")),
             models.Prefetch("participants", queryset=get_user_model().objects.order_by("pk")),
+            # The people with their roles (1+2+N), leader first.
+            models.Prefetch(
+                "team",
+                queryset=apps.get_model("visits", "VisitParticipant")
+                .objects.select_related("user")
+                .order_by(
+                    models.Case(
+                        *(models.When(role=r, then=models.Value(i)) for i, r in enumerate(("lead", "duty", "village"))),
+                        default=models.Value(9),
+                    ),
+                    "pk",
+                ),
+            ),
             models.Prefetch(
                 "petitions", queryset=apps.get_model("petitions", "Petition").objects.select_related("category")
             ),
@@ -260,28 +285,30 @@ def coverage_by_village(scope: Scope, month: Month):
 
 
 def deputy_counts(year: int, scope: Scope):
-    """Deputies (users whose cadre profile says 人大代表) with ``contacts``: their visits of kind
-    代表联系选民 in ``year``. Center roles see every deputy; anyone else only themselves."""
+    """Deputies (users whose cadre profile says 人大代表) with ``contacts``: the person-contacts (人次, the sum of the
+    head counts) of their visits of a deputy's kinds (代表联系选民, 座谈会, 民情恳谈会) in ``year``, and ``visits``:
+    how many such visits. Center roles see every deputy; anyone else only themselves."""
     Visit = apps.get_model("visits", "Visit")
     start = timezone.make_aware(dt.datetime(year, 1, 1))
     end = timezone.make_aware(dt.datetime(year + 1, 1, 1))
-    contacts = (
+    theirs = (
         Visit.objects.filter(
             participants=OuterRef("pk"),
-            kind=Visit.Kind.DEPUTY_CONTACT,
+            kind__in=Visit.DEPUTY_KINDS,
             visited_at__gte=start,
             visited_at__lt=end,
         )
         .order_by()
         .values("participants")
-        .annotate(n=Count("pk"))
-        .values("n")
     )
     users = get_user_model().objects.filter(cadre_profile__is_deputy=True, is_active=True)
     if not scope.is_center:
         users = users.filter(pk=scope.user_id)
     return (
         users.select_related("cadre_profile")
-        .annotate(contacts=Coalesce(Subquery(contacts), 0))
+        .annotate(
+            contacts=Coalesce(Subquery(theirs.annotate(n=Sum("head_count")).values("n")), 0),
+            contact_visits=Coalesce(Subquery(theirs.annotate(n=Count("pk")).values("n")), 0),
+        )
         .order_by("first_name", "username")
     )

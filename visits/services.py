@@ -15,10 +15,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from households.models import Household, Village
+from lists.services import items_from_visit
 from minqing.access import Scope, scope_for
 from petitions import workflow
 from petitions.models import Action, Petition, PetitionEvent, Satisfaction, Status
-from visits.models import Revisit, Visit
+from visits.models import Revisit, Visit, VisitParticipant
 from visits.querysets import revisitable_petitions
 
 #: Unreached this many times since the reply, a case may be closed by a leader with a written reason.
@@ -35,6 +36,8 @@ def visit_problems(
     village: Village | None,
     households: Iterable[Household],
     visited_at: dt.datetime | None,
+    head_count: int | None = None,
+    people: int = 0,
 ) -> dict[str, str]:
     """The rules a visit must keep, as {field: message in Chinese}; empty when it keeps them all.
 
@@ -57,7 +60,14 @@ def visit_problems(
         problems["households"] = f"{Visit.Kind(kind).label}请至少选择一户。"
     if visited_at is not None and visited_at > timezone.now() + FUTURE_TOLERANCE:
         problems["visited_at"] = "走访时间不能晚于现在。"
+    if head_count is not None and head_count < max(people, 1):
+        problems["head_count"] = f"人次（{head_count}）不能少于走访人员人数（{max(people, 1)}人）。"
     return problems
+
+
+def default_head_count(head_count: int | None, team: list) -> int:
+    """人次 left empty: as many as went (at least 1)."""
+    return head_count if head_count is not None else max(len(team), 1)
 
 
 def _check(scope: Scope, **fields) -> None:
@@ -66,6 +76,50 @@ def _check(scope: Scope, **fields) -> None:
     problems = visit_problems(scope=scope, **fields)
     if problems:
         raise ValidationError(problems)
+
+
+# --- The people who went (1+2+N) ------------------------------------------------------------------
+
+Team = list[tuple]  # [(user, VisitParticipant.Role), …]
+
+
+def _team(participants: Iterable, by) -> Team:
+    """``participants`` as (user, role) pairs: a plain user is 其他; nobody chosen means the recorder went. A person
+    is on a visit once (their first role)."""
+    team, seen = [], set()
+    for item in participants:
+        user, role = item if isinstance(item, tuple) else (item, VisitParticipant.Role.OTHER)
+        if user.pk not in seen:
+            seen.add(user.pk)
+            team.append((user, role))
+    return team or [(by, VisitParticipant.Role.OTHER)]
+
+
+def _set_team(visit: Visit, team: Team) -> None:
+    VisitParticipant.objects.filter(visit=visit).delete()
+    VisitParticipant.objects.bulk_create([VisitParticipant(visit=visit, user=user, role=role) for user, role in team])
+
+
+#: 1+2+N: one township leader leading, at least two township duty cadres, at least one village cadre.
+NIGHT_TEAM = {VisitParticipant.Role.LEAD: 1, VisitParticipant.Role.DUTY: 2, VisitParticipant.Role.VILLAGE: 1}
+
+
+def night_team_gaps(kind: str, roles: Iterable[str]) -> list[str]:
+    """What a night visit's team (夜访“1+2+N”) lacks, in words for the recorder; empty when it is complete or the
+    visit is not a night visit. A warning, never an error: the visit is saved as it happened."""
+    if kind != Visit.Kind.NIGHT_VISIT:
+        return []
+    roles = list(roles)
+    gaps = []
+    if roles.count(VisitParticipant.Role.LEAD) < 1:
+        gaps.append("没有带队领导")
+    elif roles.count(VisitParticipant.Role.LEAD) > 1:
+        gaps.append("带队领导应为1人")
+    if (duty := roles.count(VisitParticipant.Role.DUTY)) < 2:
+        gaps.append(f"值班干部{duty}人（至少2人）")
+    if roles.count(VisitParticipant.Role.VILLAGE) < 1:
+        gaps.append("没有村干部")
+    return gaps
 
 
 def visit_create(
@@ -78,8 +132,11 @@ def visit_create(
     participants: Iterable = (),
     heard: str,
     done_on_spot: str = "",
-    needs_follow_up: bool = False,
+    follow_ups: Iterable[str] = (),
+    follow_up_due: dt.date | None = None,
+    sweep=None,
     client_key: uuid.UUID | str | None = None,
+    head_count: int | None = None,
 ) -> tuple[Visit, bool]:
     """Record a visit; returns ``(visit, created)``.
 
@@ -88,8 +145,12 @@ def visit_create(
     """
     scope = scope_for(by)
     households = list(households)
-    participants = list(participants) or [by]
-    _check(scope, kind=kind, village=village, households=households, visited_at=visited_at)
+    team = _team(participants, by)
+    head_count = default_head_count(head_count, team)
+    _check(
+        scope, kind=kind, village=village, households=households, visited_at=visited_at, head_count=head_count,
+        people=len(team),
+    )  # fmt: skip
     if client_key:
         client_key = uuid.UUID(str(client_key))
         existing = _existing(client_key, by)
@@ -103,12 +164,15 @@ def visit_create(
                 village=village,
                 heard=heard,
                 done_on_spot=done_on_spot,
-                needs_follow_up=needs_follow_up,
+                sweep=sweep,
+                head_count=head_count,
                 created_by=by,
                 client_key=client_key or None,
             )
             visit.households.set(households)
-            visit.participants.set(participants)
+            _set_team(visit, team)
+            # 需要跟进的事项: each line an item of the checklist (lists.Item), owned by the recorder.
+            items_from_visit(visit=visit, by=by, lines=follow_ups, due_date=follow_up_due)
     except IntegrityError:
         # Two sends of one draft raced; the other one won (unique client_key). Answer with it.
         existing = _existing(client_key, by) if client_key else None
@@ -147,23 +211,33 @@ def visit_update(
     participants: Iterable = (),
     heard: str,
     done_on_spot: str = "",
-    needs_follow_up: bool = False,
+    follow_ups: Iterable[str] = (),
+    follow_up_due: dt.date | None = None,
+    sweep=None,
+    head_count: int | None = None,
 ) -> Visit:
     scope = scope_for(by)
     if not may_edit_visit(scope, visit):
         raise PermissionDenied("只有记录人、走访人员或中心可以修改这条走访记录。")
     households = list(households)
-    _check(scope, kind=kind, village=village, households=households, visited_at=visited_at)
+    team = _team(participants, by)
+    head_count = default_head_count(head_count, team)
+    _check(
+        scope, kind=kind, village=village, households=households, visited_at=visited_at, head_count=head_count,
+        people=len(team),
+    )  # fmt: skip
     with transaction.atomic():
         visit.kind = kind
+        visit.head_count = head_count
         visit.visited_at = visited_at
         visit.village = village
         visit.heard = heard
         visit.done_on_spot = done_on_spot
-        visit.needs_follow_up = needs_follow_up
+        visit.sweep = sweep
         visit.save()
         visit.households.set(households)
-        visit.participants.set(list(participants) or [by])
+        _set_team(visit, team)
+        items_from_visit(visit=visit, by=by, lines=follow_ups, due_date=follow_up_due)
     return visit
 
 

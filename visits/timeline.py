@@ -39,8 +39,8 @@ def household_entries(household, scope) -> Iterable[TimelineEntry]:
             title=f"{visit.get_kind_display()}（{_names(visit.participants.all())}）",
             url=reverse("visits:detail", args=[visit.pk]),
             body=Truncator(visit.heard).chars(120),
-            badge="走访" if not visit.needs_follow_up else "走访·需跟进",
-            badge_class="text-bg-info" if not visit.needs_follow_up else "text-bg-warning",
+            badge="走访",
+            badge_class="text-bg-info",
         )
     # An accusation's petitioner is known to the center only: its revisits are not tied to the household.
     revisits = Revisit.objects.visible_to(scope).filter(

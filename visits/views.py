@@ -20,13 +20,14 @@ from django_htmx.http import HttpResponseClientRedirect
 from households.models import Household
 from minqing.filters import as_id, filters_active
 from minqing.links import public_base_url
+from petitions import public_info
 from petitions.identity import can_see_identity, petitioner_fields
 from petitions.models import Channel, Satisfaction
 from petitions.views import intake_page
 from petitions.workflow import TransitionError
 from visits.filters import ContactFilter, RevisitFilter, VisitFilter
 from visits.forms import CloseUnreachableForm, RevisitForm, VisitForm, villages_for
-from visits.models import Revisit, VillageLeader, Visit
+from visits.models import Revisit, VillageLeader, Visit, quota_for
 from visits.querysets import (
     Month,
     contact_households,
@@ -41,6 +42,7 @@ from visits.services import (
     UNREACHED_LIMIT,
     may_edit_visit,
     may_revisit,
+    night_team_gaps,
     revisit_close_unreachable,
     revisit_record,
     unreached_count,
@@ -49,7 +51,8 @@ from visits.services import (
     visit_update,
 )
 
-#: The rule for people's deputies: at least this many contacts with voters a year.
+#: The rule for people's deputies: at least this many person-contacts with voters a year (the default of
+#: ``ContactQuota.deputy_yearly_contacts``; a township sets its own).
 DEPUTY_YEARLY_CONTACTS = 40
 
 
@@ -127,10 +130,21 @@ def visit_detail(request, pk: int):
             # A case raised here ties its petitioner to the households visited: an accusation's, for the center only.
             "raised": [p for p in visit.petitions.all() if can_see_identity(request.scope, p)],
             "may_edit": may_edit_visit(request.scope, visit),
+            "team_gaps": team_gaps(visit),
             # petitions.workflow lets reception and liaisons register cases (登记).
             "may_open_case": request.scope.has_role("reception", "liaison"),
         },
     )
+
+
+def team_gaps(visit: Visit) -> list[str]:
+    return night_team_gaps(visit.kind, [member.role for member in visit.team.all()])
+
+
+def _warn_night_team(request, visit: Visit) -> None:
+    """夜访“1+2+N”: saved as it happened, with a warning of what the team lacked."""
+    if gaps := team_gaps(visit):
+        messages.warning(request, "夜访未达到“1+2+N”要求：" + "；".join(gaps) + "。")
 
 
 def prefill(request) -> dict:
@@ -155,6 +169,7 @@ def visit_new(request):
             by=request.user, client_key=form.cleaned_data.get("client_key"), **form.service_kwargs()
         )
         messages.success(request, "走访记录已保存。" if created else "这条走访记录之前已保存，未重复创建。")
+        _warn_night_team(request, visit)
         url = reverse("visits:detail", args=[visit.pk])
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     template = "visits/_visit_form.html" if request.htmx and request.method == "POST" else "visits/visit_form.html"
@@ -171,6 +186,7 @@ def visit_edit(request, pk: int):
     if request.method == "POST" and form.is_valid():
         visit_update(visit=visit, by=request.user, **form.service_kwargs())
         messages.success(request, "走访记录已修改。")
+        _warn_night_team(request, visit)
         url = reverse("visits:detail", args=[visit.pk])
         return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
     template = "visits/_visit_form.html" if request.htmx and request.method == "POST" else "visits/visit_form.html"
@@ -288,6 +304,8 @@ def contact_cards(request):
             "contacts_only": contacts_only,
             "households": households,
             "leaders": VillageLeader.objects.filter(village=village) if village else [],
+            # The township's leaders as its contact directory publishes them (包村领导 first).
+            "township_leaders": public_info.township_leaders_for(village) if village else [],
             "lookup_url": url,
             "qr_view_box": view_box,
             "qr_symbol": symbol,
@@ -307,10 +325,12 @@ def deputies(request):
     except ValueError:
         year = this_year
     rows = list(deputy_counts(year, request.scope))
+    # The township's quota (民情联系定额), 40 person-contacts by default.
+    rule = quota_for(min(request.scope.township_ids, default=None)).deputy_yearly_contacts
     for row in rows:
-        row.short = max(DEPUTY_YEARLY_CONTACTS - row.contacts, 0)
-        row.percent = min(100, round(100 * row.contacts / DEPUTY_YEARLY_CONTACTS))
-        row.label = f"{row.contacts}/{DEPUTY_YEARLY_CONTACTS}"
+        row.short = max(rule - row.contacts, 0)
+        row.percent = min(100, round(100 * row.contacts / rule))
+        row.label = f"{row.contacts}/{rule}"
     return render(
         request,
         "visits/deputies.html",
@@ -318,7 +338,7 @@ def deputies(request):
             "year": year,
             "years": range(this_year, this_year - 5, -1),
             "rows": rows,
-            "rule": DEPUTY_YEARLY_CONTACTS,
+            "rule": rule,
             "kind": Visit.Kind.DEPUTY_CONTACT,
         },
     )

@@ -1,4 +1,4 @@
-"""One- and two-character name searches from an index, PostgreSQL only (households.querysets.name_contains).
+"""One- and two-character name searches from an index, PostgreSQL only (minqing.search.contains).
 
 Trigram indexes (0003) need a term of three characters; most Chinese names have two, and a clerk types a
 surname and one character. ``minqing_ngrams(text)`` gives a name's single characters and pairs of adjacent

@@ -3,11 +3,15 @@ every number are exactly the cases counted."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from dashboards import metrics
 from dashboards.periods import Period
-from tests.dashboards.conftest import MARCH, TODAY
+from petitions import workflow
+from tests.conftest import make_user
+from tests.dashboards.conftest import MARCH, TODAY, at, t
 
 pytestmark = pytest.mark.django_db
 
@@ -121,6 +125,24 @@ def test_by_village_by_hand(march, township):
     assert (a["village_resolution_rate"].numerator, a["village_resolution_rate"].denominator) == (1, 5)
 
 
+def test_by_owner_by_hand(march, township):
+    """领导包案: c6 and c11 owned by 李建国, c5 by 周明 (taken in April, after their March): the owner grouping is by
+    the owner a case has now; the cases no leader owns are one group, last."""
+    zhou = make_user("leader2", "leader", full_name="周明")
+    for name, owner in (("c6", township.leader), ("c11", township.leader), ("c5", zhou)):
+        with at(t(4, 3)):
+            workflow.petition_assign_owner(
+                petition=march[name], by=township.leader, owner=owner, plan="包案化解。", due=dt.date(2026, 5, 1)
+            )
+    rows = metrics.compute_by(P, "owner", today=TODAY)
+    response = {r.label: (r.figures["response_rate"].numerator, r.figures["response_rate"].denominator) for r in rows}
+    # Routed in March: c1 c2 c3 c4 c5 c6 c11, answered in time: c1 c3 c4 c11.
+    assert response == {"李建国": (1, 2), "周明": (0, 1), "（无包案领导）": (3, 4)}
+    assert rows[-1].key == metrics.NONE_KEY
+    owned = metrics.cases(P, "response_rate", "denominator", dimension="owner", key=str(zhou.pk), today=TODAY)
+    assert list(owned) == [march["c5"]]
+
+
 def test_by_department_by_hand(march, township):
     rows = {r.label: r for r in metrics.compute_by(P, "department", today=TODAY)}
     assert set(rows) == {"民政办", "自规所", "和平村委会", "（未交办）"}
@@ -175,7 +197,7 @@ def test_a_grouping_costs_four_queries_whatever_it_holds(march, django_assert_nu
 
 def test_several_groupings_come_from_the_same_five_queries(march, django_assert_num_queries):
     dimensions = list(metrics.DIMENSIONS)
-    with django_assert_num_queries(6):  # … and the townships', the villages' and the departments' names
+    with django_assert_num_queries(7):  # … and the townships', villages', departments' and owners' names
         many = metrics.compute_by_many(P, dimensions, today=TODAY)
     for dimension in dimensions:
         assert many[dimension] == metrics.compute_by(P, dimension, today=TODAY)
@@ -211,3 +233,20 @@ def test_a_range_that_is_a_whole_month_quarter_or_year_is_named():
 def test_many_periods_must_not_overlap(march):
     with pytest.raises(ValueError):
         metrics.compute_many([P, Period.parse_range("2026-03-31", "2026-04-30")], today=TODAY)
+
+
+def test_group_and_skip_level_visits_are_counted_and_listed(march, township, client_as):
+    """集体访 (five or more came) and 越级访 received in March: counted on the numbers page, and the links list exactly
+    those cases."""
+    group = township.register(t(3, 11), township.village_a, head_count=6)
+    township.register(t(3, 12), township.village_b, head_count=4)  # four people: not a group visit
+    skip = township.register(t(3, 13), township.village_b, is_skip_level=True)
+    township.register(t(4, 2), township.village_a, head_count=8, is_skip_level=True)  # April: outside March
+    assert metrics.visit_kinds(P) == {"group_visits": 1, "skip_level": 1}
+
+    page = client_as(township.leader).get("/dashboards/metrics/?kind=month&month=2026-03")
+    kinds = {label: (n, url) for label, n, url in page.context["visit_kinds"]}
+    assert kinds["集体访"][0] == 1 and kinds["越级访"][0] == 1
+    for label, expected in (("集体访", group), ("越级访", skip)):
+        listed = client_as(township.leader).get(kinds[label][1]).context["page_obj"].object_list
+        assert list(listed) == [expected]

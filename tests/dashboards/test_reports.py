@@ -24,7 +24,7 @@ from minqing import jobs
 from notifications.models import Notification
 from petitions import identity
 from petitions.models import Petition
-from tests.conftest import make_township, requires_redis
+from tests.conftest import make_township, real_worker, requires_redis
 from tests.dashboards.conftest import TODAY, at, t
 from tests.visits.conftest import make_household, make_visit
 
@@ -444,35 +444,27 @@ def test_a_report_not_ready_has_no_download(client_as, leader):
 def test_a_real_worker_builds_the_report(leader, make_petition):
     """The task goes through Redis to a solo worker, which builds the workbook; openpyxl reads it back.
     Delivered again, the task finds nothing to claim and the file stays."""
-    from celery.contrib.testing.worker import start_worker
-
-    from minqing.celery import app
-
     for _ in range(3):
         make_petition("in_progress")
     today = dt.date.today()
-    app.conf.task_always_eager = False
-    try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-            report, queued = services.monthly_report_request(
-                township=make_township(), year=today.year, month=today.month, by=leader
-            )
-            assert queued
-            deadline = time.monotonic() + 60
-            while report.status in ("pending", "running") and time.monotonic() < deadline:
-                time.sleep(0.2)
-                report.refresh_from_db()
-            assert report.status == "ready", report.error
-            sheets = read(report.file.path)
-            assert list(sheets) == SHEETS
-            assert len(sheets["诉求明细"]) - 1 == 3 == report.case_count
-            name = report.file.name
-            # Delivered a second time (results kept for this call only, to wait for it): nothing to claim.
-            assert build_monthly_report.apply_async((report.pk,), ignore_result=False).get(timeout=20) is None
+    with real_worker(shutdown_timeout=30):
+        report, queued = services.monthly_report_request(
+            township=make_township(), year=today.year, month=today.month, by=leader
+        )
+        assert queued
+        deadline = time.monotonic() + 60
+        while report.status in ("pending", "running") and time.monotonic() < deadline:
+            time.sleep(0.2)
             report.refresh_from_db()
-            assert report.file.name == name and report.status == "ready"
-    finally:
-        app.conf.task_always_eager = True
+        assert report.status == "ready", report.error
+        sheets = read(report.file.path)
+        assert list(sheets) == SHEETS
+        assert len(sheets["诉求明细"]) - 1 == 3 == report.case_count
+        name = report.file.name
+        # Delivered a second time (results kept for this call only, to wait for it): nothing to claim.
+        assert build_monthly_report.apply_async((report.pk,), ignore_result=False).get(timeout=20) is None
+        report.refresh_from_db()
+        assert report.file.name == name and report.status == "ready"
 
 
 # --- Text that looks like a formula -----------------------------------------------------------------

@@ -45,7 +45,9 @@ def when(day: dt.date, hours: float) -> dt.datetime:
 def history(township, seed: int = 7, cases: int = 45) -> list[Petition]:
     """Cases received from January to June 2026, each taken a random way through the pipeline."""
     rng = random.Random(seed)
+    owning = random.Random(seed + 1)  # its own stream, so the cases' ways are those they always were
     tw = township
+    owners = [tw.leader, make_user("leader2", "leader", full_name="周明")]
     departments = [tw.minzheng, tw.zigui, tw.cun]
     made = []
     for _ in range(cases):
@@ -72,6 +74,15 @@ def history(township, seed: int = 7, cases: int = 45) -> list[Petition]:
         else:
             department = rng.choice(departments)
             p = tw.handled(village, department, clock, subject=subject, channel=channel)
+            if owning.random() < 0.3:  # 领导包案: the numbers group by owner too
+                with at(clock + dt.timedelta(minutes=30)):
+                    workflow.petition_assign_owner(
+                        petition=p,
+                        by=tw.leader,
+                        owner=owning.choice(owners),
+                        plan="包案化解。",
+                        due=day + dt.timedelta(days=30),
+                    )
             if rng.random() < 0.1:
                 with at(clock + dt.timedelta(hours=3)):
                     workflow.petition_return(petition=p, by=tw.handlers[department], reason="不属本单位职责。")

@@ -227,12 +227,12 @@ def test_dashboard_query_count_does_not_grow(
 def test_metrics_page_query_budget(client_as, leader, make_petition, village_b, dept_zigui, handler_zigui):
     """session, user, scope (groups, villages, departments, townships); this month beside the previous one (3: which of
     their past spans are kept, none yet; cases; revisits); the twelve-month trend (3); the grouping by village
-    (4: the same kept spans, cases, revisits, the villages' names); the unread count; the idle session's save
-    (savepoint, update, release)."""
+    (4: the same kept spans, cases, revisits, the villages' names); the period's 集体访 and 越级访 (1); the unread
+    count; the idle session's save (savepoint, update, release)."""
     _more_cases(make_petition, leader, village_b, dept_zigui, 8)
     client = client_as(leader)
     queries = _sql(client, reverse("dashboards:metrics"))
-    assert len(queries) == 20, "\n".join(queries)
+    assert len(queries) == 21, "\n".join(queries)
 
 
 def fresh_cache(settings) -> None:

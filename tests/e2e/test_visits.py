@@ -56,7 +56,7 @@ def test_liaison_records_a_night_visit_on_a_phone_in_three_screens(liaison, live
     page.click(".hp-quick .hp-pick:has-text('张德明')")  # one tap on a contact household
     assert page.input_value("select[name=village]") == str(liaison.liaison_villages.get().pk)
     page.fill("textarea[name=heard]", "反映通组路雨后积水，出行不便。")
-    page.click("label:has-text('需要跟进')")
+    page.fill("textarea[name=follow_ups]", "联系城建办查看积水路段")
     height = page.evaluate("document.documentElement.scrollHeight")
     assert height <= 3 * PHONE_HEIGHT, f"the form is {height}px tall, more than three screens"
     # every control a thumb touches is at least 44 px high
@@ -72,7 +72,7 @@ def test_liaison_records_a_night_visit_on_a_phone_in_three_screens(liaison, live
     visit = Visit.objects.get()
     assert visit.kind == Visit.Kind.NIGHT_VISIT
     assert sorted(visit.households.values_list("head_name", flat=True)) == ["张德明", "李春花"]
-    assert visit.needs_follow_up is True
+    assert list(visit.items.values_list("text", "owner", "status")) == [("联系城建办查看积水路段", liaison.pk, "open")]
     assert page.url.endswith(f"/visits/{visit.pk}/")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     screenshot(page, "visits-detail-phone")

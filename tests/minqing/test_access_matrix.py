@@ -17,13 +17,15 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from duty.models import Mailbox, MailboxOpening
 from households.models import Household, Village
+from lists.models import Bulletin, Item, LedgerItem, Sign, Sweep
 from notifications.models import Notification
 from notifications.services import notification_send
 from petitions import workflow
-from petitions.models import Attachment, Petition, Publication, Status
+from petitions.models import Attachment, Petition, PublicAnswer, Publication, Status
 from tests.visits.conftest import make_visit
-from visits.models import Visit
+from visits.models import ContactReport, Visit
 
 PERSONAS = [
     "anon", "reception", "leader", "handler", "handler2", "liaison", "liaison2", "admin",
@@ -80,6 +82,7 @@ def hexing_object(reader=200, **answers):
 
 CENTER = ("reception", "leader", "admin")
 LEADERS = ("leader", "admin")
+MEETINGS = ("leader", "handler", "handler2", "liaison", "liaison2", "admin", "county")  # who reads meetings
 
 
 def report(*outside):
@@ -176,7 +179,19 @@ def objects(db, settings, tmp_path):
         built.file.save("report.xlsx", ContentFile(b"PK\x03\x04 report"))
         return built
 
+    from meetings.models import Meeting, MeetingKind
+    from meetings.services import meeting_plan
+
+    own_meeting = Meeting.objects.get(village__name="和平村", status="planned")  # the demo's Tuesday meeting
+    township_meeting = Meeting.objects.get(township__code="DX", level="township")  # held, 鼎新乡's offices attend
+    hexing_meeting = meeting_plan(
+        by=users["leader_hx"], kind=MeetingKind.objects.get(name="民情研判会"), date=hexing.received_at.date(),
+        township=hexing.township,
+    )  # fmt: skip
     return {
+        "meeting": {"own": own_meeting, "township": township_meeting, "hx": hexing_meeting},
+        "item": {"own": own_meeting.items.first()},
+        "decision": {"township": township_meeting.items.exclude(decision=None).first().decision},
         "household": {
             "own": Household.objects.filter(village__name="和平村").first(),
             "other": Household.objects.filter(village__name="大井村").first(),
@@ -197,10 +212,27 @@ def objects(db, settings, tmp_path):
         "notification": Notification.objects.filter(recipient=users["leader"]).first(),
         "report": {"own": built_report("DX"), "hx": built_report("HX"), "county": built_report(None)},
         "notice": Publication.objects.filter(is_published=True).select_related("petition").first(),
+        # The demo's 民意信箱 and their openings (duty.demo), one of each township.
+        "mailbox": {code.lower(): Mailbox.objects.get(township__code=code) for code in ("DX", "HX")},
+        "opening": {
+            code.lower(): MailboxOpening.objects.filter(mailbox__township__code=code).first() for code in ("DX", "HX")
+        },
+        # Last month's contact-household report of 陈秀英 (liaison), drafted by seed_demo; 刘强 (liaison2) is a deputy.
+        "contact_report": {"own": ContactReport.objects.get(cadre=users["liaison"])},
+        "deputy": {"own": users["liaison2"]},
+        # The demo's lists (lists.demo), all of 鼎新乡: 陈秀英's open item in 和平村, the ledger item of 民政办, the
+        # sweep of 和平村 and 大井村, the early sign in 和平村 and the month's bulletin.
+        "litem": {"own": Item.objects.filter(village__name="和平村", owner=users["liaison"], status="open").first()},
+        "ledger": {"own": LedgerItem.objects.get(unit__name="民政办")},
+        "sweep": {"own": Sweep.objects.get()},
+        "sign": {"own": Sign.objects.get()},
+        "bulletin": {"own": Bulletin.objects.get()},
     }
 
 
 NOT_ALLOWED = 405  # a POST-only URL, reached with GET
+#: Who reads a township's rota and mailbox log: its center, its offices' staff, the county (not a county unit's).
+ROTA_READERS = {**only(*CENTER, "handler", "handler2", "county"), "handler_xian": 403}
 
 # fmt: off
 #                 anon   reception leader handler handler2 liaison liaison2 admin
@@ -262,8 +294,13 @@ MATRIX = {
     ("petitions:queue", "instruction"): ("/petitions/queue/instruction/", only("leader", other=404)),
     ("petitions:queue", "to_publish"): ("/petitions/queue/to_publish/", only("leader", other=404)),
     ("petitions:queue", "registered"): ("/petitions/queue/registered/", only("reception", "leader", other=404)),
+    ("petitions:queue", "owned"): ("/petitions/queue/owned/", only("leader", other=404)),  # 我包的案件
     ("petitions:queue", "to_sign"): ("/petitions/queue/to_sign/", only("handler", "handler2", other=404)),
     ("petitions:queue", "village_open"): ("/petitions/queue/village_open/", only("liaison", "liaison2", other=404)),
+    # 公开反馈: the township's leaders write it; another township's answer is not found.
+    ("petitions:answers", ""): ("/petitions/answers/", only("leader")),
+    ("petitions:answer_new", ""): ("/petitions/answers/new/", only("leader")),
+    ("petitions:answer_edit", ""): ("/petitions/answers/{answer}/", {**only("leader"), "leader_hx": 404}),
     ("petitions:intake", ""): ("/petitions/new/", only("reception", "liaison", "liaison2")),
     ("petitions:household_lookup", ""): ("/petitions/new/households/", only("reception", "liaison", "liaison2")),
     ("petitions:repeat_check", ""): ("/petitions/new/repeats/", only("reception", "liaison", "liaison2")),
@@ -297,6 +334,11 @@ MATRIX = {
     ("petitions:act", "other-supervise"): (
         "/petitions/{case_other}/act/supervise/",
         dingxin_object(reception=403, handler=404, handler2=403, liaison=404, liaison2=403, admin=403),
+    ),
+    # 包案: the township's leaders only — not the county, which supervises but owns nothing.
+    ("petitions:act", "own-assign_owner"): (
+        "/petitions/{case_own}/act/assign_owner/",
+        dingxin_object(reception=403, handler=403, handler2=404, liaison=403, liaison2=404, admin=403, county=403),
     ),
     # 督办 across the line: the township's own leader and the county, nobody of the other township.
     ("petitions:act", "hx-supervise"): (
@@ -352,6 +394,22 @@ MATRIX = {
     ("visits:coverage", ""): ("/visits/contacts/coverage/", only(*CENTER, "liaison", "liaison2")),
     ("visits:cards", ""): ("/visits/contacts/cards/", only(*CENTER, "liaison", "liaison2")),
     ("visits:deputies", ""): ("/visits/deputies/", only(*CENTER, "liaison", "liaison2")),
+    # A deputy's record book: 鼎新乡's center and the deputy (liaison2) themselves; out of scope is a 404.
+    ("visits:deputy_book", "own"): (
+        "/visits/deputies/{deputy_own}/book/",
+        dingxin_object(handler=404, handler2=404, liaison=404, county=404),
+    ),
+    ("visits:quotas", ""): ("/visits/contacts/quotas/", only(*CENTER, "liaison", "liaison2")),
+    # 民情联系卡月报: everyone signed in sees their own reports; the board is in the page for leaders and the county.
+    ("visits:reports", ""): ("/visits/reports/", row()),
+    # The township's compilation (the reader's only township): leaders and admins; the county picks a township.
+    ("visits:compilation", ""): ("/visits/reports/compilation/", {**report(), "county": 404}),
+    # A report's page is its cadre's alone (陈秀英, liaison).
+    ("visits:report_edit", "own"): (
+        "/visits/reports/{contact_report_own}/",
+        {**every(404), "anon": LOGIN, "liaison": 200},
+    ),
+    ("visits:cadres", ""): ("/visits/cadres/", report()),
     ("visits:revisits", ""): ("/visits/revisits/", only(*CENTER, "liaison", "liaison2")),
     ("visits:revisit_new", "own"): (
         "/visits/revisits/{replied_own}/new/",
@@ -365,6 +423,114 @@ MATRIX = {
         "/visits/revisits/{replied_hx}/new/", hexing_object(handler=403, handler2=403, handler_xian=403, county=403)
     ),
     ("visits:revisit_close", "own"): ("/visits/revisits/{replied_own}/close/", every(NOT_ALLOWED)),
+    # Meetings (民情分析会): leaders, offices (and village committees) and liaisons read their bodies' meetings and
+    # those they attend, the county every meeting; the front desk holds none (403). Planning, editing and deciding
+    # are for a body's keepers (the county only reads a township's); the actions are POSTs.
+    ("meetings:index", ""): ("/meetings/", only(*MEETINGS)),
+    ("meetings:new", ""): ("/meetings/new/", only(*MEETINGS)),
+    ("meetings:detail", "own"): (
+        "/meetings/{meeting_own}/",
+        dingxin_object(reception=403, reception_hx=403, handler=404, handler2=404, liaison2=404),
+    ),
+    # 鼎新乡's 民情研判会: its leader's, attended by 民政办's and 自规所's handlers; not the villages'.
+    ("meetings:detail", "township"): (
+        "/meetings/{meeting_township}/", dingxin_object(reception=403, reception_hx=403, liaison=404, liaison2=404)
+    ),
+    ("meetings:detail", "hx"): ("/meetings/{meeting_hx}/", hexing_object(reception=403, reception_hx=403)),
+    ("meetings:print", "own"): (
+        "/meetings/{meeting_own}/print/",
+        dingxin_object(reception=403, reception_hx=403, handler=404, handler2=404, liaison2=404),
+    ),
+    ("meetings:print", "hx"): ("/meetings/{meeting_hx}/print/", hexing_object(reception=403, reception_hx=403)),
+    ("meetings:edit", "own"): (
+        "/meetings/{meeting_own}/edit/",
+        dingxin_object(reception=403, reception_hx=403, handler=404, handler2=404, liaison2=404, county=403),
+    ),
+    ("meetings:edit", "hx"): (
+        "/meetings/{meeting_hx}/edit/", hexing_object(reception=403, reception_hx=403, county=403)
+    ),
+    ("meetings:decide", "own"): (
+        "/meetings/{meeting_own}/items/{item_own}/decide/",
+        dingxin_object(reception=403, reception_hx=403, handler=404, handler2=404, liaison2=404, county=403),
+    ),
+    ("meetings:hold", ""): ("/meetings/{meeting_own}/held/", {**every(NOT_ALLOWED), "anon": LOGIN}),
+    ("meetings:approve", ""): ("/meetings/{meeting_own}/approve/", {**every(NOT_ALLOWED), "anon": LOGIN}),
+    ("meetings:refresh", ""): ("/meetings/{meeting_own}/agenda/refresh/", {**every(NOT_ALLOWED), "anon": LOGIN}),
+    ("meetings:add_item", ""): ("/meetings/{meeting_own}/items/add/", {**every(NOT_ALLOWED), "anon": LOGIN}),
+    ("meetings:remove_item", ""): (
+        "/meetings/{meeting_own}/items/{item_own}/remove/", {**every(NOT_ALLOWED), "anon": LOGIN}
+    ),
+    ("meetings:reload_item", ""): (
+        "/meetings/{meeting_own}/items/{item_own}/reload/", {**every(NOT_ALLOWED), "anon": LOGIN}
+    ),
+    ("meetings:complete", ""): (
+        "/meetings/{meeting_township}/decisions/{decision_township}/complete/", {**every(NOT_ALLOWED), "anon": LOGIN}
+    ),
+    # 值班 (the duty app): the rota, its print and the mailbox log are read by the center of the township, its
+    # offices' staff and the county; planning and swaps by its leaders, front desk and admins; liaisons and a
+    # county-level unit's handler have no township's rota (403). A box's opening: its township only (404 across).
+    ("duty:index", ""): ("/duty/", ROTA_READERS),
+    ("duty:print", ""): ("/duty/print/", ROTA_READERS),
+    ("duty:swap", ""): ("/duty/swap/", only(*CENTER)),
+    ("duty:mailboxes", ""): ("/duty/mailbox/", ROTA_READERS),
+    ("duty:mailbox_open", ""): (
+        "/duty/mailbox/{mailbox_dx}/open/",
+        {**every(NOT_ALLOWED), "anon": LOGIN},
+    ),
+    ("duty:opening", "own"): (
+        "/duty/mailbox/openings/{opening_dx}/",
+        dingxin_object(liaison=403, liaison2=403, handler_xian=403),
+    ),
+    ("duty:opening", "hx"): (
+        "/duty/mailbox/openings/{opening_hx}/",
+        hexing_object(liaison=403, liaison2=403, handler_xian=403),
+    ),
+    # 清单 (lists): everyone signed in reads their own checklist (the county every township's); the center and
+    # liaisons add items and signs. The supervision ledger: the center, the offices (their unit's items) and the
+    # county; put on by leaders and the county. Bulletins: leaders, admins, the county. Actions are POSTs.
+    ("lists:index", ""): ("/lists/", row()),
+    ("lists:items", ""): ("/lists/items/", row()),
+    ("lists:item_new", ""): ("/lists/items/new/", only(*CENTER, "liaison", "liaison2", "handler", "handler2")),
+    ("lists:item_detail", "own"): (
+        "/lists/items/{litem_own}/", dingxin_object(handler=404, handler2=404, liaison2=404)
+    ),
+    ("lists:item_tick", "own"): ("/lists/items/{litem_own}/tick/", {**every(NOT_ALLOWED), "anon": LOGIN}),
+    ("lists:item_assign", "own"): ("/lists/items/{litem_own}/assign/", {**every(NOT_ALLOWED), "anon": LOGIN}),
+    ("lists:item_close", "own"): ("/lists/items/{litem_own}/close/", {**every(NOT_ALLOWED), "anon": LOGIN}),
+    ("lists:item_case", "own"): (
+        "/lists/items/{litem_own}/case/",
+        dingxin_object(leader=403, admin=403, county=403, handler=404, handler2=404, liaison2=404),
+    ),
+    ("lists:ledger", ""): ("/lists/supervision/", only(*CENTER, "handler", "handler2", "county")),
+    ("lists:ledger_new", ""): ("/lists/supervision/new/", only("leader", "county")),
+    ("lists:ledger_detail", "own"): (
+        "/lists/supervision/{ledger_own}/", dingxin_object(handler2=404, liaison=403, liaison2=403)
+    ),
+    ("lists:ledger_strike", "own"): (
+        "/lists/supervision/{ledger_own}/strike/", {**every(NOT_ALLOWED), "anon": LOGIN}
+    ),
+    ("lists:ledger_answer", ""): ("/lists/supervision/requests/1/answer/", {**every(NOT_ALLOWED), "anon": LOGIN}),
+    ("lists:sweeps", ""): ("/lists/sweeps/", row()),
+    ("lists:sweep_new", ""): ("/lists/sweeps/new/", only(*LEADERS)),
+    ("lists:sweep_detail", "own"): ("/lists/sweeps/{sweep_own}/", dingxin_object(handler=404, handler2=404)),
+    ("lists:sweep_close", "own"): ("/lists/sweeps/{sweep_own}/close/", {**every(NOT_ALLOWED), "anon": LOGIN}),
+    ("lists:watch", ""): ("/lists/watch/", row()),
+    ("lists:sign_new", ""): ("/lists/watch/new/", only(*CENTER, "liaison", "liaison2")),
+    ("lists:sign_detail", "own"): (
+        "/lists/watch/{sign_own}/", dingxin_object(handler=404, handler2=404, liaison2=404)
+    ),
+    ("lists:sign_review", "own"): ("/lists/watch/{sign_own}/review/", {**every(NOT_ALLOWED), "anon": LOGIN}),
+    ("lists:sign_close", "own"): ("/lists/watch/{sign_own}/close/", {**every(NOT_ALLOWED), "anon": LOGIN}),
+    ("lists:sign_case", "own"): (
+        "/lists/watch/{sign_own}/case/",
+        dingxin_object(leader=403, admin=403, county=403, handler=404, handler2=404, liaison2=404),
+    ),
+    ("lists:bulletins", ""): ("/lists/bulletins/", only(*LEADERS, "county")),
+    ("lists:bulletin_detail", "own"): ("/lists/bulletins/{bulletin_own}/", report("leader_hx")),
+    ("lists:bulletin_issue", "own"): (
+        "/lists/bulletins/{bulletin_own}/issue/", {**every(NOT_ALLOWED), "anon": LOGIN}
+    ),
+    ("lists:bulletin_xlsx", "own"): ("/lists/bulletins/{bulletin_own}/xlsx/", report("leader_hx")),
     # The inbox: everyone signed in, each their own messages.
     ("notifications:inbox", ""): ("/inbox/", row()),
     ("notifications:read", ""): ("/inbox/{notification}/read/", {**every(NOT_ALLOWED), "anon": LOGIN}),
@@ -379,6 +545,11 @@ MATRIX = {
     ("public:notices_json_township", ""): ("/public/DX/notices.json", row(anon=200)),
     ("public:feed_township", ""): ("/public/DX/feed/", row(anon=200)),
     ("public:lookup_township", ""): ("/public/HX/lookup/", row(anon=200)),
+    # The public side of the documents (issue 21): the contact directory and the flow poster.
+    ("public:directory", ""): ("/public/directory/", row(anon=200)),
+    ("public:process", ""): ("/public/process/", row(anon=200)),
+    ("public:directory_township", ""): ("/public/HX/directory/", row(anon=200)),
+    ("public:process_township", ""): ("/public/DX/process/", row(anon=200)),
     ("healthz", ""): ("/healthz", row(anon=200)),
     ("favicon", ""): ("/favicon.ico", row(anon=200)),
     # The admin site: staff accounts only (the demo admin); everyone else is sent to its login.
@@ -391,8 +562,12 @@ def fill(template: str, objects: dict) -> str:
     values = {
         "notification": objects["notification"].pk,
         "notice": objects["notice"].petition.tracking_number,
+        "answer": PublicAnswer.objects.get(township__code="DX").pk,  # the demo's 公开反馈 of 大井村 饮水
     }
-    for kind in ("household", "case", "replied", "attachment", "visit", "report"):
+    kinds = ("household", "case", "replied", "attachment", "visit", "report", "meeting", "item", "decision",
+             "mailbox", "opening", "contact_report", "deputy",
+             "litem", "ledger", "sweep", "sign", "bulletin")  # fmt: skip
+    for kind in kinds:
         for variant, obj in objects[kind].items():
             values[f"{kind}_{variant}"] = obj.pk
     return template.format(**values)

@@ -25,10 +25,12 @@ from tests.minqing.test_settings import PRODUCTION, run_python
 
 
 @pytest.fixture
-def redis_down(settings, broker_down):
+def redis_down(settings, broker_down, caplog):
     """The production cache and broker settings, pointed at a port where nothing listens."""
     FailSoftRedisCache.outages.clear()
     settings.CACHES = {"default": redis_cache(DEAD_REDIS)}
+    # Whatever an earlier test in this process did to the root logger's level, the cache's warnings are heard.
+    caplog.set_level(logging.WARNING, logger="minqing.cache")
     # Remember every figure, so that every numbers page asks the cache.
     settings.MINQING_METRICS_CACHE_SECONDS = 600
     settings.MINQING_METRICS_CACHE_AFTER_MS = 0
@@ -88,6 +90,7 @@ def test_the_cache_answers_again_from_redis_once_it_is_back(settings, caplog):
 
     FailSoftRedisCache.outages.clear()
     settings.CACHES = {"default": redis_cache(DEAD_REDIS)}
+    caplog.set_level(logging.WARNING, logger="minqing.cache")
     cache = caches["default"]
     cache.set("k", "local")  # Redis refused: kept in memory
     assert cache.get("k") == "local"

@@ -14,7 +14,7 @@ def row_counts() -> dict[str, int]:
     return {
         model._meta.label: model.objects.count()
         for model in apps.get_models()
-        if model._meta.app_label in {"auth", "households", "petitions", "visits", "dashboards"}
+        if model._meta.app_label in {"auth", "households", "petitions", "visits", "meetings", "dashboards"}
     }
 
 

@@ -16,6 +16,7 @@ from tests.conftest import make_department
 #: The path of actions from a fresh registration to each state.
 PATHS = {
     Status.REGISTERED: [],
+    Status.VILLAGE_TRIAGE: ["refer"],
     Status.AWAITING_INSTRUCTION: ["submit"],
     Status.ASSIGNED: ["submit", "route"],
     Status.IN_PROGRESS: ["submit", "route", "sign"],
@@ -72,6 +73,8 @@ def make_petition(db, reception, leader, handler_minzheng, village_a, dept_minzh
         for step in PATHS[Status(state)]:
             if step == "submit":
                 workflow.petition_submit(petition=petition, by=reception)
+            elif step == "refer":
+                workflow.petition_refer_to_village(petition=petition, by=reception)
             elif step == "route":
                 workflow.petition_route(
                     petition=petition,

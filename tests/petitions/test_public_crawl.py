@@ -15,20 +15,24 @@ from django.core.management import call_command
 from django.db import models
 from django.urls import reverse
 
-from households.models import Household, Person, Tag, Village
+from duty.models import Post, RotaEntry
+from households.models import Household, Person, Tag, Township, Village
 from petitions.models import (
     Action,
     Category,
+    DirectoryEntry,
     ExtensionRequest,
     Petition,
     PetitionEvent,
+    PublicAnswer,
     Publication,
     Representative,
     SupervisionNotice,
 )
 
-# Event notes that are public text: the reply (given to the petitioner in the lookup) and the board's summary.
-PUBLIC_NOTES = {Action.REPLY, Action.ANSWER_AT_DESK, Action.PUBLISH, Action.REGISTER}
+# Event notes that are public text: the reply (given to the petitioner in the lookup; a village's settlement is
+# its reply) and the board's summary.
+PUBLIC_NOTES = {Action.REPLY, Action.ANSWER_AT_DESK, Action.SETTLE_IN_VILLAGE, Action.PUBLISH, Action.REGISTER}
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dX](?![0-9A-Za-z])")
 
@@ -49,6 +53,7 @@ def private_strings() -> dict[str, str]:
     add(Petition.objects.values_list("petitioner_id_number", flat=True), "petitioner's ID number")
     add(Petition.objects.values_list("content", flat=True), "petitioner's own words")
     add(Petition.objects.values_list("instruction", flat=True), "leader's instruction")
+    add(Petition.objects.values_list("village_analysis", flat=True), "village committee's analysis")
     add(Petition.objects.values_list("closure_reason", flat=True), "closure / refusal / withdrawal reason")
     add(Representative.objects.values_list("name", flat=True), "representative's name")
     add(Representative.objects.values_list("phone", flat=True), "representative's phone")
@@ -84,6 +89,10 @@ def private_strings() -> dict[str, str]:
 def public_urls(client) -> list[str]:
     board = reverse("public:board")
     urls = [board, reverse("public:feed"), reverse("public:lookup")]
+    # The public side of the documents: the contact directory and the flow poster, the county's and each township's.
+    urls += [reverse("public:directory"), reverse("public:process")]
+    for code in Township.objects.values_list("code", flat=True):
+        urls += [reverse(f"public:{name}_township", args=[code]) for name in ("board", "directory", "process")]
     data = json.loads(client.get(reverse("public:notices_json")).content)
     urls.append(reverse("public:notices_json"))
     while data["next"]:
@@ -133,6 +142,14 @@ def test_no_public_page_feed_or_json_shows_anything_private_of_any_case(client):
     consented_names = set(
         Publication.objects.filter(name_consent=True).values_list("petition__petitioner_name", flat=True)
     )
+    # 带班领导 are published by name and post on the board (issue 18, duty.rota): neither are their names a leak.
+    on_duty = RotaEntry.objects.filter(post__code=Post.LEADER).values_list("user__first_name", flat=True)
+    assert on_duty.exists()
+    consented_names |= set(on_duty)
+    # So is a name the township published in its contact directory (a leader's, a liaison's).
+    published = [e.display_name for e in DirectoryEntry.objects.filter(is_published=True).select_related("user")]
+    assert len(published) >= 10
+    consented_names.update(published)
     checked = {}
     for url, text in pages.items():
         for name in consented_names:
@@ -152,3 +169,9 @@ def test_no_public_page_feed_or_json_shows_anything_private_of_any_case(client):
     assert consented in board
     assert sum("办理过程" in text for text in pages.values()) >= Petition.objects.count() - 1
     assert sum("答复意见 ·" in text for text in pages.values()) >= 10
+    # The new pages were walked: the directory, the poster, and the 公开反馈 on each linked case's lookup.
+    assert "许振邦" in pages[reverse("public:directory")] and "办公电话" in pages[reverse("public:directory")]
+    assert "回访销号" in pages[reverse("public:process")]
+    answer = PublicAnswer.objects.get()
+    shown = [url for url, text in pages.items() if answer.title in text and "phone4=" in url and "0000" not in url]
+    assert len(shown) == answer.petitions.count() >= 2

@@ -135,12 +135,13 @@ def many_on_board(make_petition, leader):
 def test_board_runs_a_constant_number_of_queries(rows, many_on_board, client, django_assert_num_queries):
     many_on_board(rows)
     # The county's board: count; the page of notices with case, township, category and village; the township,
-    # village and subject filters' choices; the townships' own boards (links).
-    with django_assert_num_queries(6):
+    # village and subject filters' choices; the townships' own boards (links); today's 带班领导 of each township; the
+    # newest 公开反馈 with their counts.
+    with django_assert_num_queries(8):
         response = client.get(reverse("public:board"), {"subject": "低保"})
     assert len(response.context["notices"]) == min(rows, 25)
-    # A township's board: the township; count; page; its villages and the subjects.
-    with django_assert_num_queries(5):
+    # A township's board: the township; count; page; its villages and the subjects; the week's 带班领导; its 公开反馈.
+    with django_assert_num_queries(7):
         response = client.get(reverse("public:board_township", args=["DX"]), {"subject": "低保"})
     assert len(response.context["notices"]) == min(rows, 25)
 

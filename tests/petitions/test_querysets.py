@@ -175,9 +175,10 @@ def test_detail_data_and_buttons_need_a_constant_number_of_queries(
     petition = make_petition(Status.IN_PROGRESS)
     workflow.petition_add_progress(petition=petition, by=handler_minzheng, note="进展")
     scope = scope_for(handler_minzheng)
-    # 1: the case and its foreign keys; 7 prefetches: assisting departments, representatives, attachments,
-    # events with actors, extension requests, replies, supervision notices. The buttons need none.
-    with django_assert_num_queries(8):
+    # 1: the case and its foreign keys; 8 prefetches: assisting departments, the owner's working team (包案),
+    # representatives, attachments, events with actors, extension requests, replies, supervision notices. The buttons
+    # need none.
+    with django_assert_num_queries(9):
         petition = Petition.objects.with_detail_data().get(pk=petition.pk)
         events = [e.actor for e in petition.events.all()]
         workflow.available_actions(petition, scope)

@@ -251,9 +251,19 @@ def count_queries(client, url) -> int:
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("url", ["/petitions/", "/petitions/?overdue=on&village=1", "/petitions/queue/instruction/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/petitions/",
+        "/petitions/?overdue=on&village=1",
+        "/petitions/queue/instruction/",
+        "/petitions/?q=低保",
+        "/petitions/?department={zigui}&status=assigned",
+    ],
+)
 def test_list_query_count_does_not_grow_with_rows(client_as, make_petition, leader, url, dept_zigui):
     client = client_as(leader)
+    url = url.format(zigui=dept_zigui.pk)
     for _ in range(3):
         make_petition("awaiting_instruction")
     make_petition("assigned", assisting_departments=[dept_zigui])

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from celery.result import EagerResult
 from django.utils import timezone
 
@@ -18,7 +17,7 @@ from notifications.models import Notification
 from petitions import workflow
 from petitions.models import Petition, Reminder, Status
 from petitions.tasks import send_deadline_reminders
-from tests.conftest import requires_redis
+from tests.conftest import real_worker, requires_redis
 
 
 @requires_redis
@@ -30,16 +29,11 @@ def test_two_reminder_scans_through_a_real_worker_send_each_reminder_once(make_p
     Petition.objects.filter(pk__in=[c.pk for c in cases]).update(reply_by=timezone.localdate() - dt.timedelta(days=1))
     assert not Reminder.objects.exists()
 
-    old_eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    try:
-        app.control.purge()  # nothing left over from an earlier, interrupted run
-        with start_worker(app, pool="solo", perform_ping_check=False):
-            scans = [send_deadline_reminders.delay(), send_deadline_reminders.delay()]  # queued at once
-            assert not any(isinstance(scan, EagerResult) for scan in scans)  # really through Redis
-            results = [scan.get(timeout=10) for scan in scans]
-    finally:
-        app.conf.task_always_eager = old_eager
+    app.control.purge()  # nothing left over from an earlier, interrupted run
+    with real_worker():
+        scans = [send_deadline_reminders.delay(), send_deadline_reminders.delay()]  # queued at once
+        assert not any(isinstance(scan, EagerResult) for scan in scans)  # really through Redis
+        results = [scan.get(timeout=10) for scan in scans]
 
     # Between them the two scans sent each reminder once; which scan sent what is up to the worker.
     assert [sum(result[level] for result in results) for level in ("overdue", "supervised")] == [3, 1]

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from minqing.access import scope_for
 from petitions import workflow
@@ -29,7 +30,8 @@ from tests.conftest import make_county_unit, make_user
 
 # 期限重算 is the system's, after a change of the holiday calendar, and writes an event only when a date moves:
 # its (state, action) pairs and its actors are tested in tests/petitions/test_holidays.py.
-ACTIONS = [a for a, t in TRANSITIONS.items() if t.sources and a != Action.RECOMPUTE_DEADLINES]
+# 会议研究 is the meetings app's, never a button: tested in tests/petitions/test_village_triage.py and tests/meetings/.
+ACTIONS = [a for a, t in TRANSITIONS.items() if t.sources and t.button and a != Action.RECOMPUTE_DEADLINES]
 
 
 @pytest.fixture
@@ -54,6 +56,19 @@ def call(action: str, petition: Petition, by, *, ctx: dict):
         )
     if action == Action.SUBMIT:
         return w.petition_submit(petition=petition, by=by)
+    if action == Action.REFER_TO_VILLAGE:
+        return w.petition_refer_to_village(petition=petition, by=by)
+    if action == Action.SETTLE_IN_VILLAGE:
+        return w.petition_settle_in_village(
+            petition=petition,
+            by=by,
+            analysis="邻里间误会，村两委可以调解。",
+            measures="村主任上门调解，双方达成一致。",
+            settled_by="村主任王明",
+            settled_on=timezone.localdate(),
+        )
+    if action == Action.SEND_UP:
+        return w.petition_send_up(petition=petition, by=by, analysis="涉及低保政策，村里无权决定，报乡里研究。")
     if action == Action.ROUTE:
         return w.petition_route(
             petition=petition, by=by, instruction="请核实办理。", lead_department=ctx["dept_minzheng"]
@@ -102,13 +117,31 @@ def call(action: str, petition: Petition, by, *, ctx: dict):
         )
     if action == Action.UNPUBLISH:
         return w.petition_unpublish(petition=petition, by=by, reason="摘要需修改。")
+    if action == Action.ASSIGN_OWNER:
+        return w.petition_assign_owner(petition=petition, by=by, owner=by, plan="包案化解。", due=in_a_month())
+    if action == Action.TRANSFER_OWNER:
+        return w.petition_transfer_owner(
+            petition=petition,
+            by=by,
+            owner=ctx["second_leader"],
+            reason="工作调整。",
+            plan="继续化解。",
+            due=in_a_month(),
+        )
     raise AssertionError(action)
+
+
+def in_a_month():
+    return timezone.localdate() + dt.timedelta(days=30)
 
 
 #: The persona that may take each action whenever the state allows it.
 ACTOR = {
     Action.ANSWER_AT_DESK: "reception",
     Action.SUBMIT: "reception",
+    Action.REFER_TO_VILLAGE: "reception",
+    Action.SETTLE_IN_VILLAGE: "liaison_a",
+    Action.SEND_UP: "liaison_a",
     Action.ROUTE: "leader",
     Action.HAND_UP: "leader",
     Action.SIGN: "handler_minzheng",
@@ -127,6 +160,8 @@ ACTOR = {
     Action.WITHDRAW: "leader",
     Action.PUBLISH: "leader",
     Action.UNPUBLISH: "leader",
+    Action.ASSIGN_OWNER: "leader",
+    Action.TRANSFER_OWNER: "leader",
 }
 
 
@@ -161,6 +196,7 @@ def ctx(make_petition, people, dept_minzheng, dept_zigui):
         "dept_zigui": dept_zigui,
         "county_unit": make_county_unit(),
         "other": make_petition(),
+        "second_leader": make_user("leader2", "leader", full_name="周明"),
     }
 
 
@@ -177,6 +213,8 @@ def test_every_state_action_pair(state, action, make_petition, people, ctx, dept
         )
     if action == Action.UNPUBLISH and state in t.sources:
         on_the_board(petition)  # in_progress too: a published case reopened by an unsatisfied revisit
+    if action == Action.TRANSFER_OWNER and state in t.sources:
+        workflow.petition_assign_owner(petition=petition, by=by, owner=by, plan="包案化解。", due=in_a_month())
     petition = Petition.objects.get(pk=petition.pk)
     before = snapshot(petition)
 
@@ -302,7 +340,7 @@ def test_handler_sees_progress_extension_and_reply_on_their_case(make_petition, 
         "申请延期",
         "答复",
     ]
-    assert [t.label for t in available_actions(petition, scope_for(leader))] == ["督办", "撤回"]
+    assert [t.label for t in available_actions(petition, scope_for(leader))] == ["督办", "撤回", "包案"]
 
 
 # --- The stale copy -----------------------------------------------------------------------------

@@ -37,6 +37,26 @@ def test_cards_carry_cadre_leaders_hotline_and_the_lookup_qr(client_as, leader, 
     assert "<path" in body  # the QR code is drawn inline (segno), not fetched
 
 
+def test_cards_carry_the_township_leaders_and_need_no_login(client_as, leader, card_village, village_b):
+    from petitions.models import DirectoryEntry
+
+    township = card_village.township
+    other = DirectoryEntry.objects.create(township=township, section="leader", name="许书记", post="乡党委书记",
+                                          office_phone="0851-12345601", sort_order=1)  # fmt: skip
+    other.villages.set([village_b])
+    own = DirectoryEntry.objects.create(township=township, section="leader", name="韩副乡长", post="副乡长",
+                                        office_phone="0851-12345604", sort_order=2)  # fmt: skip
+    own.villages.set([card_village])
+    DirectoryEntry.objects.create(township=township, section="leader", name="不公开", post="乡长", is_published=False)
+    body = client_as(leader).get(reverse("visits:cards"), {"village": card_village.pk}).content.decode()
+    # The village's own leader (包村领导) first, then the others; what the directory does not publish never.
+    assert body.count("韩副乡长 · 副乡长 · 0851-12345604") == 2
+    assert body.index("韩副乡长") < body.index("许书记")
+    assert "不公开" not in body
+    assert "登录" not in body.split('class="contact-card"', 1)[1].replace("无需注册登录", "")
+    assert "无需注册登录" in body
+
+
 def test_cards_can_be_limited_to_contact_households(client_as, leader, card_village):
     body = (
         client_as(leader).get(reverse("visits:cards"), {"village": card_village.pk, "contacts": "1"}).content.decode()
@@ -77,7 +97,7 @@ def test_deputies_page_counts_voter_contacts_of_the_year_against_forty(client_as
     rows = {d.username: (d.contacts, d.short) for d in response.context["rows"]}
     assert rows == {"deputy": (3, 37), "busy": (40, 0)}
     body = response.content.decode()
-    assert "还差 37 次" in body and "已达标" in body
+    assert "还差 37 人次" in body and "已达标" in body
 
 
 def test_a_deputy_who_is_a_liaison_sees_only_their_own_count(client_as, deputies):

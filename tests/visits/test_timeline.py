@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_household_timeline_lists_its_visits_newest_first(leader, liaison_a, village_a, household_a):
     make_visit(liaison_a, village_a, [household_a], when=local(2026, 3, 1, 9), heard="三月走访")
     make_visit(liaison_a, village_a, [household_a], when=local(2026, 5, 1, 20), kind=Visit.Kind.NIGHT_VISIT,
-               participants=[liaison_a, leader], heard="五月夜访", needs_follow_up=True)  # fmt: skip
+               participants=[liaison_a, leader], heard="五月夜访", follow_ups=["跟进五月夜访的事"])  # fmt: skip
     make_visit(liaison_a, village_a, [make_household(village_a, "HP-2")], heard="别户的走访")
 
     entries = list(household_entries(household_a, scope_for(leader)))
@@ -24,7 +24,7 @@ def test_household_timeline_lists_its_visits_newest_first(leader, liaison_a, vil
 
     assert [e.body for e in entries] == ["五月夜访", "三月走访"]
     assert entries[0].title == "夜访（李建国、陈秀英）"
-    assert entries[0].badge == "走访·需跟进"
+    assert entries[0].badge == "走访"  # what needs following up is an item on the household's page (lists.Item)
     assert entries[1].url.startswith("/visits/")
 
 

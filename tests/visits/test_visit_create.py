@@ -6,7 +6,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from visits.models import Visit
+from tests.conftest import make_user
+from visits.models import Visit, VisitParticipant
 from visits.services import visit_create
 
 from .conftest import make_household
@@ -22,7 +23,7 @@ def form_data(village, households=(), **overrides):
         "visited_at": (timezone.localtime() - dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M"),
         "heard": "反映自来水管破裂",
         "done_on_spot": "已联系村委会维修",
-        "needs_follow_up": "on",
+        "follow_ups": "协调维修水管\n\n  回复修路计划 ",
     }
     data.update(overrides)
     return data
@@ -36,18 +37,65 @@ def test_liaison_records_a_visit_and_goes_to_its_page(client_as, liaison_a, vill
     assert list(visit.households.all()) == [household_a]
     assert list(visit.participants.all()) == [liaison_a]  # nobody chosen: the recorder went
     assert visit.created_by == liaison_a
-    assert visit.needs_follow_up is True
+    # 需要跟进的事项: one open item per line, owned by the recorder, of the visit's household, due a week later
+    heard_on = timezone.localtime(visit.visited_at).date()
+    assert sorted(visit.items.values_list("text", "owner", "household", "status", "due_date", "source")) == [
+        ("协调维修水管", liaison_a.pk, household_a.pk, "open", heard_on + dt.timedelta(days=7), "visit"),
+        ("回复修路计划", liaison_a.pk, household_a.pk, "open", heard_on + dt.timedelta(days=7), "visit"),
+    ]
     assert visit.done_on_spot == "已联系村委会维修"
 
 
-def test_night_visit_team_is_recorded_as_participants(client_as, leader, liaison_a, reception, village_a, household_a):
+def test_a_night_visit_saves_its_1_2_n_team_with_roles(client_as, leader, liaison_a, reception, village_a, household_a):
+    duty2 = make_user("duty2", "reception", full_name="孙丽")
     data = form_data(
-        village_a, [household_a], kind=Visit.Kind.NIGHT_VISIT, participants=[leader.pk, liaison_a.pk, reception.pk]
+        village_a,
+        [household_a],
+        kind=Visit.Kind.NIGHT_VISIT,
+        lead=leader.pk,
+        duty_cadres=[reception.pk, duty2.pk],
+        village_cadres=[liaison_a.pk],
     )
-    client_as(leader).post(reverse("visits:new"), data)
+    response = client_as(leader).post(reverse("visits:new"), data, follow=True)
     visit = Visit.objects.get()
     assert visit.kind == Visit.Kind.NIGHT_VISIT
-    assert set(visit.participants.all()) == {leader, liaison_a, reception}
+    roles = {m.user.username: m.role for m in VisitParticipant.objects.filter(visit=visit)}
+    assert roles == {"leader": "lead", "reception": "duty", "duty2": "duty", "liaison": "village"}
+    page = response.content.decode()
+    assert "带队领导" in page and "1+2+N" not in page  # complete: no warning
+
+
+def test_a_night_visit_without_a_leader_is_saved_with_a_warning(
+    client_as, liaison_a, reception, village_a, household_a
+):
+    data = form_data(
+        village_a, [household_a], kind=Visit.Kind.NIGHT_VISIT, duty_cadres=[reception.pk], village_cadres=[liaison_a.pk]
+    )
+    response = client_as(liaison_a).post(reverse("visits:new"), data, follow=True)
+    assert Visit.objects.count() == 1
+    page = response.content.decode()
+    assert "夜访未达到“1+2+N”要求：没有带队领导；值班干部1人（至少2人）。" in page
+    assert 'id="night-team-gaps"' in page
+
+
+def test_one_person_in_two_roles_is_refused_beside_the_field(client_as, leader, village_a, household_a):
+    data = form_data(village_a, [household_a], kind=Visit.Kind.NIGHT_VISIT, lead=leader.pk, duty_cadres=[leader.pk])
+    response = client_as(leader).post(reverse("visits:new"), data)
+    assert response.status_code == 200 and not Visit.objects.exists()
+    assert response.context["form"].errors["duty_cadres"] == ["李建国已选为带队领导，同一人只能担任一个角色。"]
+
+
+def test_the_people_picker_offers_who_can_go_on_visits_village_cadres_first(
+    client_as, leader, liaison_a, liaison_b, reception, admin_user
+):
+    make_user("county", "county")
+    form = client_as(liaison_a).get(reverse("visits:new")).context["form"]
+    people = [u.username for u in form.fields["duty_cadres"].queryset]
+    assert people[0] == "liaison"  # the liaison's own village's cadres first
+    assert {"leader", "reception", "liaison2"} <= set(people)
+    assert not {"admin", "county"} & set(people)
+    assert [u.username for u in form.fields["lead"].queryset] == ["leader"]
+    assert form.initial["village_cadres"] == [liaison_a.pk]  # the recorder, in their likely role
 
 
 def test_htmx_post_answers_with_a_client_redirect(client_as, liaison_a, village_a, household_a):

@@ -15,7 +15,7 @@ from django.db import transaction
 from minqing import demo
 
 # Each app's demo module has seed_config(log) and seed_sample(log), in dependency order.
-DEMO_MODULES = ["households.demo", "petitions.demo", "visits.demo"]
+DEMO_MODULES = ["households.demo", "petitions.demo", "visits.demo", "meetings.demo", "duty.demo", "lists.demo"]
 
 
 class Command(BaseCommand):

@@ -1,0 +1,4 @@
+"""Helpers for the lists tests: households and visits from the visits tests, cases from the petitions tests."""
+
+from tests.petitions.conftest import category, make_petition  # noqa: F401
+from tests.visits.conftest import household_a, household_b, local, make_household, make_visit  # noqa: F401
