@@ -1,5 +1,7 @@
-"""Bulletins (通报): 一月一督查, 一季一通报, 半年一讲评, built from the supervision ledger, the checklists and the
-sweeps, naming who is behind: units with overdue answers, cadres with overdue items, villages with low coverage.
+"""Bulletins (通报): 一月一督查, 一季一通报, 半年一讲评, built from the supervision ledger, the checklists, the
+sweeps and the measures, naming who is behind: units with overdue answers, cadres with overdue items, villages with
+low coverage, and the departments (for the county: the townships) behind on 按期办结 — the numbers page's
+definitions (``dashboards.metrics``), over the bulletin's period up to its as-of day.
 
 A bulletin is a row per (township, kind, period); a draft is rebuilt on demand, an issued one is fixed (its
 content is stored JSON, never recomputed). ``bulletin_workbook`` writes it as Excel through minqing.xlsx.
@@ -15,6 +17,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from openpyxl import Workbook
 
+from dashboards import metrics
+from dashboards.periods import Period
 from lists import coverage
 from lists.models import Bulletin, Item, LedgerItem, LedgerRequest, Sweep
 from lists.services import ListConflict
@@ -80,9 +84,38 @@ def villages_low(township, start: dt.date, end: dt.date) -> list[dict]:
     return out
 
 
+def measures(figures: dict) -> list[dict]:
+    """The seven measures as the bulletin keeps them (label, percent, numerator, denominator)."""
+    rows = []
+    for m in metrics.MEASURES:
+        f = figures[m.key]
+        rows.append({"key": m.key, "label": m.label, "percent": f.percent, "numerator": f.numerator,
+                     "denominator": f.denominator})  # fmt: skip
+    return rows
+
+
+def behind_on_time(township, period: Period, today: dt.date) -> dict:
+    """Who is behind on 按期办结 in ``period``: a township's lead departments, or the county's townships, with cases
+    replied late or past their deadline unreplied (``Figure.missed`` of ``on_time_rate``), most missed first."""
+    dimension = "department" if township is not None else "township"
+    rows = metrics.compute_by(period, dimension, today=today, townships=None if township is None else [township.pk])
+    behind = [(r.label, r.figures["on_time_rate"]) for r in rows if r.figures["on_time_rate"].missed > 0]
+    behind.sort(key=lambda lf: (-lf[1].missed, lf[0]))
+    return {
+        "by": metrics.DIMENSIONS[dimension].label,
+        "rows": [
+            {"name": label, "missed": f.missed, "denominator": f.denominator, "percent": f.percent}
+            for label, f in behind
+        ],  # fmt: skip
+    }
+
+
 def bulletin_content(township, kind: str, on: dt.date) -> tuple[dt.date, dt.date, dict]:
     start, end = period_of(kind, on)
-    as_of = min(end, timezone.localdate())
+    today = timezone.localdate()
+    as_of = min(end, today)
+    counted = Period(start, max(start, as_of))
+    townships = None if township is None else [township.pk]
     ledger = LedgerItem.objects.all() if township is None else LedgerItem.objects.filter(township=township)
     items = Item.objects.all() if township is None else Item.objects.filter(township=township)
     content = {
@@ -96,6 +129,8 @@ def bulletin_content(township, kind: str, on: dt.date) -> tuple[dt.date, dt.date
         "units": units_behind(township, start, as_of),
         "cadres": cadres_behind(township, as_of),
         "villages": villages_low(township, start, end),
+        "measures": measures(metrics.compute(counted, today=today, townships=townships)),
+        "on_time": behind_on_time(township, counted, today),
     }
     return start, end, content
 
@@ -152,6 +187,15 @@ def bulletin_workbook(bulletin: Bulletin) -> bytes:
     ws.append(safe_row(ws, ["排查", "村", "已走访户", "应走访户", "覆盖率%"]))
     for row in c.get("villages", []):
         ws.append(safe_row(ws, [row["sweep"], row["name"], row["visited"], row["total"], row["percent"]]))
+    ws = wb.create_sheet("考核指标")
+    ws.append(safe_row(ws, ["指标", "数值", "分子", "分母"]))
+    for row in c.get("measures", []):
+        ws.append(safe_row(ws, [row["label"], row["percent"], row["numerator"], row["denominator"]]))
+    on_time = c.get("on_time", {"by": "承办单位", "rows": []})
+    ws = wb.create_sheet("按期办结落后")
+    ws.append(safe_row(ws, [on_time["by"], "逾期（件）", "应答复（件）", "按期办结率"]))
+    for row in on_time["rows"]:
+        ws.append(safe_row(ws, [row["name"], row["missed"], row["denominator"], row["percent"]]))
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -110,6 +110,20 @@ class LedgerItemForm(forms.Form):
         return list(found.values())
 
 
+class CadenceForm(forms.Form):
+    """调整督办: the cadence, answer days and due date of an item on the ledger (its fields as on the new-item form)."""
+
+    due_date = LedgerItemForm.base_fields["due_date"]
+    weekly_ask = LedgerItemForm.base_fields["weekly_ask"]
+    halfmonth_check = LedgerItemForm.base_fields["halfmonth_check"]
+    monthly_dispatch = LedgerItemForm.base_fields["monthly_dispatch"]
+    answer_days = LedgerItemForm.base_fields["answer_days"]
+
+    @classmethod
+    def of(cls, item, data=None) -> CadenceForm:
+        return cls(data, initial={name: getattr(item, name) for name in cls.base_fields}, prefix="adjust")
+
+
 class AnswerForm(forms.Form):
     progress = forms.CharField(label="工作进展", widget=forms.Textarea(attrs={"rows": 3}))
     obstacles = forms.CharField(label="存在困难", required=False, widget=forms.Textarea(attrs={"rows": 2}))

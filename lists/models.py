@@ -256,6 +256,13 @@ class LedgerItem(models.Model):
     def __str__(self):
         return self.title
 
+    @property
+    def cadence(self) -> str:
+        """督办方式 in words: "每周一问、每月一调度，3天内书面回复"."""
+        steps = (self.weekly_ask, self.halfmonth_check, self.monthly_dispatch)
+        kinds = [label for on, label in zip(steps, LedgerRequest.Kind.labels, strict=True) if on]
+        return f"{'、'.join(kinds)}，{self.answer_days}天内书面回复"
+
 
 class LedgerRequest(models.Model):
     """One cadence step: a written request to the unit, answered once (督办回复: 进展、困难、下步打算)."""

@@ -203,15 +203,9 @@ def ledger_put_on(
     if not scope.may_put_on_ledger(township.pk if township else None):
         raise PermissionDenied("只有领导或县级可以挂帐督办。")
     started_on = started_on or timezone.localdate()
-    errors = {}
+    errors = _cadence_errors(started_on, due_date, weekly_ask, halfmonth_check, monthly_dispatch, answer_days)
     if not (title or "").strip():
         errors["title"] = "请填写督办事项。"
-    if due_date < started_on:
-        errors["due_date"] = "办结时限不能早于挂帐日期。"
-    if not (weekly_ask or halfmonth_check or monthly_dispatch):
-        errors["weekly_ask"] = "请至少选择一种督办方式（每周一问、半月一查、每月一调度）。"
-    if answer_days < 1:
-        errors["answer_days"] = "回复期限至少1天。"
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
@@ -230,6 +224,46 @@ def ledger_put_on(
         )
         item.petitions.set(petitions)
         _event(item, "put_on", by, f"责任单位：{unit.name}，办结时限：{due_date:%Y-%m-%d}")
+    return item
+
+
+def _cadence_errors(started_on, due_date, weekly_ask, halfmonth_check, monthly_dispatch, answer_days) -> dict:
+    errors = {}
+    if due_date < started_on:
+        errors["due_date"] = "办结时限不能早于挂帐日期。"
+    if not (weekly_ask or halfmonth_check or monthly_dispatch):
+        errors["weekly_ask"] = "请至少选择一种督办方式（每周一问、半月一查、每月一调度）。"
+    if answer_days < 1:
+        errors["answer_days"] = "回复期限至少1天。"
+    return errors
+
+
+def ledger_adjust(
+    *, item: LedgerItem, by, due_date: dt.date, weekly_ask: bool, halfmonth_check: bool, monthly_dispatch: bool,
+    answer_days: int,
+) -> LedgerItem:  # fmt: skip
+    """调整督办: a leader changes an item's cadence, answer days or due date while it is on the ledger. Requests
+    already sent keep their dates; the next steps follow the new cadence (``ledger_run`` reads it each day)."""
+    if not scope_for(by).may_lead_ledger(item):
+        raise PermissionDenied("只有领导可以调整督办方式。")
+    errors = _cadence_errors(item.started_on, due_date, weekly_ask, halfmonth_check, monthly_dispatch, answer_days)
+    if errors:
+        raise ValidationError(errors)
+    fields = {"due_date": due_date, "weekly_ask": weekly_ask, "halfmonth_check": halfmonth_check,
+              "monthly_dispatch": monthly_dispatch, "answer_days": answer_days}  # fmt: skip
+    before = {name: getattr(item, name) for name in fields}
+    if before == fields:
+        return item
+    with transaction.atomic():
+        # Compare-and-set on what the leader saw: a second adjustment or a strike-off in between wins.
+        if LedgerItem.objects.filter(pk=item.pk, status=LedgerItem.Status.ON, **before).update(**fields) != 1:
+            raise ListConflict("该事项已销帐或刚被他人调整，请刷新后再试。")
+        old = item.cadence
+        item.refresh_from_db()
+        changes = [f"督办方式：{old} → {item.cadence}"] if old != item.cadence else []
+        if before["due_date"] != due_date:
+            changes.append(f"办结时限：{before['due_date']:%Y-%m-%d} → {due_date:%Y-%m-%d}")
+        _event(item, "adjusted", by, "；".join(changes))
     return item
 
 
@@ -322,7 +356,7 @@ def ledger_answer(*, request: LedgerRequest, by, progress: str, obstacles: str =
 
 def ledger_strike_off(*, item: LedgerItem, by, outcome: str) -> LedgerItem:
     """销帐: only a leader, with the outcome; once."""
-    if not scope_for(by).may_strike_off(item):
+    if not scope_for(by).may_lead_ledger(item):
         raise PermissionDenied("只有领导可以销帐。")
     if not (outcome or "").strip():
         raise ValidationError({"outcome": "销帐须填写办理结果。"})

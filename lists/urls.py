@@ -17,6 +17,7 @@ urlpatterns = [
     path("supervision/new/", views.ledger_new, name="ledger_new"),
     path("supervision/<int:pk>/", views.ledger_detail, name="ledger_detail"),
     path("supervision/<int:pk>/strike/", views.ledger_strike, name="ledger_strike"),
+    path("supervision/<int:pk>/adjust/", views.ledger_adjust, name="ledger_adjust"),
     path("supervision/requests/<int:pk>/answer/", views.ledger_answer, name="ledger_answer"),
     path("sweeps/", views.sweeps, name="sweeps"),
     path("sweeps/new/", views.sweep_new, name="sweep_new"),

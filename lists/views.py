@@ -21,6 +21,7 @@ from lists import coverage, services
 from lists.forms import (
     AnswerForm,
     AssignForm,
+    CadenceForm,
     ItemForm,
     LedgerItemForm,
     NoteForm,
@@ -278,18 +279,19 @@ def _ledger_item(request, pk: int) -> LedgerItem:
 
 
 @login_required
-def ledger_detail(request, pk: int):
+def ledger_detail(request, pk: int, adjust_form=None):
     item = _ledger_item(request, pk)
     return render(
         request,
         "lists/ledger_detail.html",
         {
+            "adjust_form": adjust_form or CadenceForm.of(item),
             "item": item,
             "requests": item.requests.select_related("answered_by").order_by("-step_on", "kind"),
             "events": item.events.all(),
             "petitions": item.petitions.all(),
             "may_answer": request.scope.may_answer_ledger(item) and item.status == LedgerItem.Status.ON,
-            "may_strike": request.scope.may_strike_off(item) and item.status == LedgerItem.Status.ON,
+            "may_strike": request.scope.may_lead_ledger(item) and item.status == LedgerItem.Status.ON,
             "answer_form": AnswerForm(),
             "strike_form": StrikeForm(),
             "today": timezone.localdate(),
@@ -329,6 +331,27 @@ def ledger_strike(request, pk: int):
     except ListConflict as e:
         messages.warning(request, e.message)
     return redirect("lists:ledger_detail", item.pk)
+
+
+@login_required
+@require_POST
+def ledger_adjust(request, pk: int):
+    item = _ledger_item(request, pk)
+    if not request.scope.may_lead_ledger(item):
+        raise PermissionDenied("只有领导可以调整督办方式。")
+    form = CadenceForm.of(item, request.POST)
+    if form.is_valid():
+        try:
+            services.ledger_adjust(item=item, by=request.user, **form.cleaned_data)
+        except ValidationError as e:
+            _apply_errors(form, e)
+        except ListConflict as e:
+            messages.warning(request, e.message)
+            return redirect("lists:ledger_detail", item.pk)
+        else:
+            messages.success(request, "已调整督办方式。")
+            return redirect("lists:ledger_detail", item.pk)
+    return ledger_detail(request, pk, adjust_form=form)
 
 
 # --- Sweeps (排查) ------------------------------------------------------------------------------------------

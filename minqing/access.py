@@ -283,8 +283,9 @@ class Scope:
             return True
         return self.is_leader and township_id is not None and township_id in self.township_ids
 
-    def may_strike_off(self, ledger_item) -> bool:
-        """销帐: only a leader — of the item's township; the county's own items (no township) by the county."""
+    def may_lead_ledger(self, ledger_item) -> bool:
+        """销帐, and changing an item's cadence or due date (调整督办): only a leader — of the item's township; the
+        county's own items (no township) by the county."""
         if ledger_item.township_id is None:
             return self.is_county
         return self.is_leader and ledger_item.township_id in self.township_ids

@@ -15,6 +15,7 @@ from lists import bulletins, services
 from lists.models import Bulletin, LedgerRequest
 from lists.services import ListConflict
 from tests.conftest import make_department, make_user
+from tests.dashboards.conftest import TODAY
 
 from .conftest import make_household, make_visit
 
@@ -105,3 +106,31 @@ def test_the_bulletins_page_builds_a_draft_for_a_leader_only(client_as, leader, 
     assert response.status_code == 302
     assert (bulletin.kind, bulletin.period_start, bulletin.period_end) == ("monthly", dt.date(2026, 3, 1),
                                                                           dt.date(2026, 3, 31))  # fmt: skip
+
+
+def test_a_monthly_bulletin_carries_the_measures_and_names_the_departments_behind(march, township):
+    """March 2026 of the dashboards' table (tests/dashboards/conftest.py), built on 10 April: 民政办 led c1, c2, c5,
+    c10 and c13 with a reply due; only c1 was replied on time (c2 and c10 late, c5 and c13 lapsed unreplied).
+    自规所 (c3) and 和平村委会 (c4) replied on time and are not named."""
+    with on(TODAY):
+        bulletin = bulletins.bulletin_build(
+            township=township.village_a.township, kind="monthly", on=dt.date(2026, 3, 9)
+        )
+    c = bulletin.content
+    assert c["on_time"] == {
+        "by": "牵头单位",
+        "rows": [{"name": "民政办", "missed": 4, "denominator": 5, "percent": "20.0%"}],
+    }
+    by_key = {m["key"]: (m["numerator"], m["denominator"]) for m in c["measures"]}
+    assert by_key["on_time_rate"] == (3, 7)  # as in tests/dashboards/test_metrics.py, counted by hand
+    assert by_key["response_rate"] == (4, 7)
+    assert by_key["repeat_rate"] == (1, 9)
+
+
+def test_the_county_bulletin_names_townships_behind(march, township):
+    with on(TODAY):
+        bulletin = bulletins.bulletin_build(township=None, kind="monthly", on=dt.date(2026, 3, 9))
+    assert bulletin.content["on_time"]["by"] == "乡镇"
+    assert bulletin.content["on_time"]["rows"] == [
+        {"name": "鼎新乡", "missed": 4, "denominator": 7, "percent": "42.9%"}
+    ]

@@ -180,3 +180,69 @@ def test_a_ledger_entry_names_its_cases_by_tracking_number(client_as, leader, de
     response = client.post(url, {**form, "petitions": f"{first.tracking_number}、{typed}"})
     assert response.status_code == 302
     assert set(LedgerItem.objects.get().petitions.all()) == {first, second}
+
+
+def test_a_leader_adjusts_the_cadence_and_the_next_steps_follow_it(leader, handler_minzheng, dept_minzheng):
+    """Weekly asks until 20 March, then the leader turns them off and keeps the monthly dispatch: the requests
+    already sent stay, the next Mondays bring none, the 1st of April brings the dispatch; the history says so."""
+    item = put_on(leader, dept_minzheng, halfmonth_check=False, monthly_dispatch=False)
+    for today in days(START, dt.date(2026, 3, 20)):
+        services.ledger_run(today)
+    services.ledger_adjust(item=item, by=leader, due_date=dt.date(2026, 6, 30), weekly_ask=False,
+                           halfmonth_check=False, monthly_dispatch=True, answer_days=5)  # fmt: skip
+    for today in days(dt.date(2026, 3, 21), dt.date(2026, 4, 10)):
+        services.ledger_run(today)
+    made = list(LedgerRequest.objects.filter(item=item).order_by("step_on").values_list("kind", "step_on", "answer_by"))
+    assert made == [
+        ("weekly", dt.date(2026, 3, 9), dt.date(2026, 3, 12)),
+        ("weekly", dt.date(2026, 3, 16), dt.date(2026, 3, 19)),
+        ("monthly", dt.date(2026, 4, 1), dt.date(2026, 4, 6)),  # five days to answer now
+    ]
+    item.refresh_from_db()
+    assert item.cadence == "每月一调度，5天内书面回复" and item.due_date == dt.date(2026, 6, 30)
+    adjusted = item.events.get(action="adjusted")
+    assert adjusted.note == (
+        "督办方式：每周一问，3天内书面回复 → 每月一调度，5天内书面回复；办结时限：2026-05-31 → 2026-06-30"
+    )
+
+
+def test_adjusting_is_a_leaders_refuses_bad_input_and_a_stale_form(leader, handler_minzheng, dept_minzheng):
+    item = put_on(leader, dept_minzheng)
+    same = {"due_date": item.due_date, "weekly_ask": True, "halfmonth_check": True, "monthly_dispatch": True,
+            "answer_days": 3}  # fmt: skip
+    with pytest.raises(PermissionDenied):
+        services.ledger_adjust(item=item, by=handler_minzheng, **{**same, "answer_days": 7})
+    with pytest.raises(ValidationError) as no_step:
+        services.ledger_adjust(item=item, by=leader, **{**same, "weekly_ask": False, "halfmonth_check": False,
+                                                        "monthly_dispatch": False})  # fmt: skip
+    assert "请至少选择一种督办方式" in str(no_step.value)
+    with pytest.raises(ValidationError):
+        services.ledger_adjust(item=item, by=leader, **{**same, "due_date": START - dt.timedelta(days=1)})
+    stale = LedgerItem.objects.get(pk=item.pk)
+    services.ledger_adjust(item=item, by=leader, **{**same, "answer_days": 7})
+    with pytest.raises(ListConflict):
+        services.ledger_adjust(item=stale, by=leader, **{**same, "weekly_ask": False})
+    services.ledger_strike_off(item=item, by=leader, outcome="已解决")
+    with pytest.raises(ListConflict):
+        services.ledger_adjust(item=LedgerItem.objects.get(pk=item.pk), by=leader, **{**same, "answer_days": 2})
+    item.refresh_from_db()
+    assert (item.answer_days, item.weekly_ask) == (7, True)
+    assert item.events.filter(action="adjusted").count() == 1
+
+
+def test_the_ledger_page_adjusts_with_errors_beside_the_field(client_as, leader, handler_minzheng, dept_minzheng):
+    item = put_on(leader, dept_minzheng)
+    url = reverse("lists:ledger_adjust", args=[item.pk])
+    form = {"adjust-due_date": "2026-05-31", "adjust-answer_days": 3}
+    refused = client_as(leader).post(url, form)  # no step ticked
+    assert refused.status_code == 200
+    assert "请至少选择一种督办方式" in refused.content.decode()
+    assert client_as(handler_minzheng).post(url, {**form, "adjust-weekly_ask": "on"}).status_code == 403
+    item.refresh_from_db()
+    assert item.cadence == "每周一问、半月一查、每月一调度，3天内书面回复"
+    done = client_as(leader).post(url, {**form, "adjust-halfmonth_check": "on"})
+    assert done.status_code == 302
+    item.refresh_from_db()
+    assert item.cadence == "半月一查，3天内书面回复"
+    page = client_as(leader).get(reverse("lists:ledger_detail", args=[item.pk])).content.decode()
+    assert "调整督办" in page and 'id="ledger-adjust"' in page
