@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from visits.models import Visit
 
-from .conftest import make_household, make_visit
+from .conftest import local, make_household, make_visit
 
 pytestmark = pytest.mark.django_db
 
@@ -76,6 +76,22 @@ def test_list_filters_by_kind_and_text(client_as, leader, liaison_a, village_a, 
         "座谈产业发展"
     ]
     assert [v.heard for v in client.get(reverse("visits:index"), {"q": "张德明"}).context["page_obj"]] == ["路灯不亮"]
+
+
+def test_the_date_filters_count_whole_local_days(client_as, leader, liaison_a, village_a):
+    """Half past eleven at night on 5 March and ten past midnight on the 6th, Asia/Shanghai (15:30 and 16:10 UTC on
+    the 5th): each falls on its own local day, whichever end of the range names it."""
+    make_visit(liaison_a, village_a, kind=Visit.Kind.FORUM, when=local(2026, 3, 5, 23, 30), heard="夜访五号")
+    make_visit(liaison_a, village_a, kind=Visit.Kind.FORUM, when=local(2026, 3, 6, 0, 10), heard="夜访六号")
+    client = client_as(leader)
+
+    def heard(**query):
+        return [v.heard for v in client.get(reverse("visits:index"), query).context["page_obj"]]
+
+    assert heard(date_to="2026-03-05") == ["夜访五号"]
+    assert heard(date_from="2026-03-06") == ["夜访六号"]
+    assert heard(date_from="2026-03-05", date_to="2026-03-05") == ["夜访五号"]
+    assert heard(date_from="2026-03-05", date_to="2026-03-06") == ["夜访六号", "夜访五号"]
 
 
 def test_the_people_list_holds_who_went_in_the_chosen_village(
