@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.core.management import call_command
 
 from minqing.demo import DEMO_PASSWORD
+from tests.demo import seed_demo
 from tests.e2e.conftest import SCREENSHOT_DIR, login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -24,7 +24,7 @@ DESKS = {
 
 @pytest.fixture
 def township(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    seed_demo()
 
 
 def signed_in(browser, live_server, username, *, phone=False):

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 from django.utils import timezone
 
 from duty import rota
 from duty.models import Post, RotaEntry
 from households.models import Township
 from petitions.models import Petition
+from tests.demo import seed_demo
 from tests.e2e.test_journeys import signed_in
 from visits.querysets import Month
 
@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def demo(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    seed_demo()
     return Township.objects.get(code="DX")
 
 

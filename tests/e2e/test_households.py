@@ -1,10 +1,10 @@
 """The ledger in Chromium: a leader searches, opens a household (desktop and phone); screenshots for review."""
 
 import pytest
-from django.core.management import call_command
 
 from households.models import Household
 from minqing.demo import DEMO_PASSWORD
+from tests.demo import seed_demo
 from tests.e2e.conftest import login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def demo_ledger(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    seed_demo()
 
 
 def sensitive_household():

@@ -14,11 +14,11 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from households.models import Household
 from minqing.demo import DEMO_PASSWORD
 from petitions.models import Petition, Status
+from tests.demo import seed_demo
 from tests.e2e.conftest import login
 from visits.models import Visit
 
@@ -29,7 +29,7 @@ PETITIONER_PHONE = "13987654321"
 
 @pytest.fixture
 def township(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    seed_demo()
 
 
 def signed_in(browser, live_server, username, *, phone=False):

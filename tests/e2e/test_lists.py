@@ -1,11 +1,11 @@
 """我的清单 on a 360-px phone: a liaison ticks off two items and turns a third into a case (Chromium)."""
 
 import pytest
-from django.core.management import call_command
 
 from lists.models import Item
 from minqing.demo import DEMO_PASSWORD
 from petitions.models import Petition
+from tests.demo import seed_demo
 from tests.e2e.conftest import login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def township(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    seed_demo()
 
 
 def test_a_liaison_ticks_off_two_items_and_turns_one_into_a_case(township, live_server, phone_page, screenshot):

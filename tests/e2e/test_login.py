@@ -1,9 +1,9 @@
 """Each demo role logs in with Chromium and sees its Chinese home page."""
 
 import pytest
-from django.core.management import call_command
 
 from minqing.demo import DEMO_PASSWORD
+from tests.demo import seed_demo
 from tests.e2e.conftest import login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -19,7 +19,7 @@ DESKS = {
 
 @pytest.fixture
 def demo_accounts(db):
-    call_command("seed_demo", "--no-sample-data", stdout=open("/dev/null", "w"))
+    seed_demo("--no-sample-data")
 
 
 @pytest.mark.parametrize("username", list(DESKS))

@@ -12,12 +12,12 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from meetings import services
 from meetings.models import Decision, Meeting
 from petitions.models import Petition, Status
+from tests.demo import seed_demo
 from tests.e2e.test_journeys import signed_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def tuesday_meeting(db):
     """The demo's 和平村 村两委分析会, brought to today (as if today were its Tuesday)."""
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    seed_demo()
     meeting = Meeting.objects.get(village__name="和平村", status="planned")
     services.meeting_update(meeting=meeting, by=meeting.secretary, date=timezone.localdate())
     return meeting

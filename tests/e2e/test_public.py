@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 
 from petitions import public_views
 from petitions.models import Petition, Publication, Status
+from tests.demo import seed_demo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -18,7 +18,7 @@ LOOKUP_KEY = "minqing:public-lookup:127.0.0.1"
 
 @pytest.fixture
 def demo(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    seed_demo()
     cache.delete(LOOKUP_KEY)
     yield
     cache.delete(LOOKUP_KEY)

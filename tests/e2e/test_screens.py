@@ -6,9 +6,9 @@ its cell, a phone's filters fold behind 筛选, the intake lists the kinds in th
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from minqing.demo import DEMO_PASSWORD
+from tests.demo import seed_demo
 from tests.e2e.conftest import login
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -28,7 +28,7 @@ LINES_OF_CELLS = """() => Array.from(document.querySelectorAll('td.case-name, td
 
 @pytest.fixture
 def township(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    seed_demo()
 
 
 def signed_in(browser, live_server, username, viewport, **options):

@@ -7,11 +7,11 @@ answer was lost on the way back is sent again and still makes one visit (its cli
 import json
 
 import pytest
-from django.core.management import call_command
 
 from households.models import Household
 from minqing.demo import DEMO_PASSWORD
 from tests.conftest import PASSWORD, make_user, make_village
+from tests.demo import seed_demo
 from tests.e2e.conftest import login
 from visits.models import Visit
 
@@ -151,7 +151,7 @@ def test_draft_sent_twice_after_a_lost_answer_makes_one_visit(liaison, live_serv
 
 @pytest.fixture
 def demo(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    seed_demo()
 
 
 def test_visits_pages_fit_a_phone_and_a_desktop(demo, live_server, browser, screenshot):

@@ -1,19 +1,19 @@
 """Export → import changes nothing; the export has the import's columns."""
 
 import pytest
-from django.core.management import call_command
 from openpyxl import load_workbook
 
 from households import importer
 from households.excel import HOUSEHOLD_COLUMNS, MEMBER_COLUMNS, write_ledger
 from households.models import Household, HouseholdEvent, Person, Township
+from tests.demo import seed_demo
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def demo_ledger(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    seed_demo()
 
 
 def snapshot():

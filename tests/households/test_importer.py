@@ -8,6 +8,7 @@ from households import importer
 from households.excel import template_workbook
 from households.models import Group, Household, HouseholdEvent, Person, Tag, Township
 from tests.conftest import make_village
+from tests.demo import seed_demo
 from tests.households.factories import an_id, make_household, make_tag
 from tests.households.xlsx import FIRST_ROW, household_row, write_ledger_file
 
@@ -314,9 +315,7 @@ def test_a_file_that_is_not_a_ledger_is_refused_in_chinese(ledger, tmp_path):
 
 
 def test_the_shared_sample_ledger_imports_cleanly_and_then_is_unchanged(db, tmp_path):
-    from django.core.management import call_command
-
-    call_command("seed_demo", "--no-sample-data", stdout=open("/dev/null", "w"))
+    seed_demo("--no-sample-data")
     dingxin = Township.objects.get(code="DX")  # two townships: the ledger says which one it is for
     first = importer.apply(SAMPLE, township=dingxin)
     assert first.ok and first.applied
@@ -469,9 +468,7 @@ def test_repeated_notes_are_grouped_into_one_line_with_their_count(ledger, tmp_p
 
 
 def test_the_shared_sample_ledger_names_each_unknown_cadre_once(db):
-    from django.core.management import call_command
-
-    call_command("seed_demo", "--no-sample-data", stdout=open("/dev/null", "w"))
+    seed_demo("--no-sample-data")
     report = importer.preview(SAMPLE, township=Township.objects.get(code="DX"))
     assert len(report.warnings) == 40
     assert len(report.note_lines()) == 1 and "（共40行）" in report.note_lines()[0]

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.base import ContentFile
-from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from duty.models import Mailbox, MailboxOpening
@@ -24,6 +23,7 @@ from notifications.models import Notification
 from notifications.services import notification_send
 from petitions import workflow
 from petitions.models import Attachment, Petition, PublicAnswer, Publication, Status
+from tests.demo import seed_demo
 from tests.visits.conftest import make_visit
 from visits.models import ContactReport, Visit
 
@@ -117,7 +117,7 @@ def own_accusation(users) -> Petition:
 def objects(db, settings, tmp_path):
     """The demo township plus a pair (inside / outside the personas' scope) of every kind of object."""
     settings.MEDIA_ROOT = tmp_path
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    seed_demo()
     from django.contrib.auth import get_user_model
 
     users = {u.username: u for u in get_user_model().objects.all()}

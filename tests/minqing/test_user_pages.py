@@ -9,7 +9,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+
+from tests.demo import seed_demo
 
 PERSONAS = ["reception", "leader", "handler", "handler2", "liaison", "liaison2", "admin"]
 HREF = re.compile(r'href="(/[^"#]*)"')
@@ -45,7 +46,7 @@ def crawl(client) -> dict[str, str]:
 
 @pytest.mark.django_db
 def test_no_user_page_names_a_setting(client):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    seed_demo()
     found, walked = [], {}
     for username in PERSONAS:
         client.force_login(get_user_model().objects.get(username=username))

@@ -11,7 +11,6 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.core.management import call_command
 from django.db import models
 from django.urls import reverse
 
@@ -29,6 +28,7 @@ from petitions.models import (
     Representative,
     SupervisionNotice,
 )
+from tests.demo import seed_demo
 
 # Event notes that are public text: the reply (given to the petitioner in the lookup; a village's settlement is
 # its reply) and the board's summary.
@@ -112,7 +112,7 @@ def public_urls(client) -> list[str]:
 
 @pytest.mark.django_db
 def test_no_public_page_feed_or_json_shows_anything_private_of_any_case(client):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    seed_demo()
     assert Publication.objects.filter(is_published=True).count() >= 5
     assert Publication.objects.filter(is_published=False).exists()
     assert Petition.objects.filter(household__members__birth_date__gt=dt.date(2010, 1, 1)).exists()  # minors
