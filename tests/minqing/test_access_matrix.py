@@ -509,6 +509,9 @@ MATRIX = {
     ("lists:ledger_strike", "own"): (
         "/lists/supervision/{ledger_own}/strike/", {**every(NOT_ALLOWED), "anon": LOGIN}
     ),
+    ("lists:ledger_adjust", "own"): (
+        "/lists/supervision/{ledger_own}/adjust/", {**every(NOT_ALLOWED), "anon": LOGIN}
+    ),
     ("lists:ledger_answer", ""): ("/lists/supervision/requests/1/answer/", {**every(NOT_ALLOWED), "anon": LOGIN}),
     ("lists:sweeps", ""): ("/lists/sweeps/", row()),
     ("lists:sweep_new", ""): ("/lists/sweeps/new/", only(*LEADERS)),
